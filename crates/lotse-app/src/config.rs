@@ -1,0 +1,129 @@
+//! The typed configuration tree. Defaults live here; the binary layers `lotse.toml` and
+//! `LOTSE__SECTION__KEY` environment variables on top and passes the result in explicitly.
+
+use std::path::PathBuf;
+
+use lotse_core::engine::EngineConfig;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub rate_limit: RateLimitConfig,
+    pub engine: EngineConfig,
+    pub limits: Limits,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    /// Seconds a request may take before it is answered with 503.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./lotse-data"),
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://…`; empty means `lotse.db` in the data directory.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    pub enabled: bool,
+    /// Requests per minute per client on public endpoints.
+    pub per_minute: u32,
+    /// Requests a client may make at once before the per-minute rate applies.
+    pub burst: u32,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            enabled: true,
+            per_minute: 60,
+            burst: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Longest question in characters (SPEC §3: 1,000).
+    pub max_question_chars: usize,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_question_chars: 1000,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `tracing` filter, e.g. `info` or `lotse=debug`.
+    pub level: String,
+    /// `text` or `json`.
+    pub format: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+            format: "text".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Checks values that serde cannot.
+    pub fn validate(&self) -> Result<(), String> {
+        let e = &self.engine;
+        if !(0.0..=1.0).contains(&e.answer_threshold) || !(0.0..=1.0).contains(&e.clarify_threshold)
+        {
+            return Err(
+                "engine.answer_threshold and engine.clarify_threshold must be between 0 and 1"
+                    .into(),
+            );
+        }
+        if e.clarify_threshold > e.answer_threshold {
+            return Err(
+                "engine.clarify_threshold must not be above engine.answer_threshold".into(),
+            );
+        }
+        if self.limits.max_question_chars == 0 {
+            return Err("limits.max_question_chars must be at least 1".into());
+        }
+        if self.rate_limit.enabled && self.rate_limit.per_minute == 0 {
+            return Err(
+                "rate_limit.per_minute must be at least 1 (or set rate_limit.enabled = false)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}

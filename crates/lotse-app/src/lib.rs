@@ -1,0 +1,416 @@
+//! Lotse's use cases: ask, give feedback, import and export content, seed the demo tenant.
+//!
+//! This crate combines the pure engine (`lotse-core`) with persistence (`lotse-store`). It knows
+//! nothing about HTTP. Answering never waits for the database: each tenant's knowledge is an
+//! immutable [`kb::TenantKb`] behind an atomic pointer, rebuilt off the request path when content
+//! changes, and citizen questions are written (redacted) by a background writer in batches.
+
+pub mod builtin;
+pub mod config;
+pub mod formats;
+pub mod kb;
+mod writer;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use lotse_core::content::{Answer, Status, is_valid_id};
+use lotse_core::redact::redact;
+use lotse_core::reply::{Decision, Kind, decide};
+use lotse_store::{Db, MessageRecord, StoreError, now_ms};
+use serde::Serialize;
+
+pub use config::Config;
+pub use kb::{Alternative, AnswerView, TenantKb};
+
+/// Errors of the use cases, in terms the HTTP edge and the CLI map to messages.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("the question is empty")]
+    EmptyQuestion,
+    #[error("the question is longer than {max} characters")]
+    QuestionTooLong { max: usize },
+    #[error("invalid {field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => AppError::NotFound { what },
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::Invalid { field, reason } => AppError::Invalid {
+                field: field.into(),
+                reason,
+            },
+            StoreError::Unavailable(m) => AppError::Internal(m),
+        }
+    }
+}
+
+/// A reply to a citizen's question (the public API's `ask` response).
+#[derive(Debug, Clone, Serialize)]
+pub struct AskReply {
+    pub conversation_id: String,
+    pub message_id: String,
+    pub kind: Kind,
+    pub confidence: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<AnswerView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Alternative>,
+}
+
+/// A reply together with the engine's reasoning, for `lotse ask --explain` and the staff console.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explained {
+    pub reply: AskReply,
+    pub decision: Decision,
+}
+
+/// The application: database, configuration and every tenant's live knowledge.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    config: Config,
+    kbs: ArcSwap<HashMap<String, Arc<TenantKb>>>,
+    writer: writer::Writer,
+    /// Serialises knowledge rebuilds so that two quick edits cannot swap in an older index last.
+    rebuild: tokio::sync::Mutex<()>,
+}
+
+impl App {
+    /// Opens the application on a database; loads every tenant's knowledge.
+    pub async fn new(db: Db, config: Config) -> Result<App, AppError> {
+        let writer = writer::Writer::spawn(db.clone());
+        let app = App {
+            inner: Arc::new(Inner {
+                db,
+                config,
+                kbs: ArcSwap::from_pointee(HashMap::new()),
+                writer,
+                rebuild: tokio::sync::Mutex::new(()),
+            }),
+        };
+        for tenant in app.inner.db.tenants().await? {
+            app.reload_tenant(&tenant.id).await?;
+        }
+        Ok(app)
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The live knowledge of a tenant.
+    pub fn kb(&self, tenant: &str) -> Result<Arc<TenantKb>, AppError> {
+        self.inner
+            .kbs
+            .load()
+            .get(tenant)
+            .cloned()
+            .ok_or_else(|| AppError::NotFound {
+                what: format!("tenant '{tenant}'"),
+            })
+    }
+
+    /// The ids of all tenants with live knowledge.
+    pub fn tenant_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.inner.kbs.load().keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    /// Rebuilds a tenant's knowledge from the database and swaps it in. Answers keep being
+    /// served from the previous knowledge until the new one is ready.
+    pub async fn reload_tenant(&self, tenant: &str) -> Result<(), AppError> {
+        let _guard = self.inner.rebuild.lock().await;
+        let db = &self.inner.db;
+        let t = db.tenant(tenant).await?;
+        let answers = db.answers(tenant).await?;
+        let mut variables = builtin::shared_variables();
+        variables.extend(db.variables(tenant).await?);
+        let mut synonyms = builtin::synonyms();
+        synonyms.extend(db.synonyms(tenant).await?);
+        let engine = self.inner.config.engine;
+        let today = today();
+        let kb = tokio::task::spawn_blocking(move || {
+            TenantKb::build(
+                &t.id, &t.name, &answers, variables, &synonyms, engine, &today,
+            )
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("index build failed: {e}")))?;
+        let mut map = HashMap::clone(&self.inner.kbs.load());
+        map.insert(tenant.to_owned(), Arc::new(kb));
+        self.inner.kbs.store(Arc::new(map));
+        Ok(())
+    }
+
+    /// Answers a citizen's question (SPEC §2.1). The question is stored only in redacted form.
+    pub fn ask(
+        &self,
+        tenant: &str,
+        text: &str,
+        conversation_id: Option<&str>,
+    ) -> Result<AskReply, AppError> {
+        Ok(self.explain(tenant, text, conversation_id)?.reply)
+    }
+
+    /// Like [`App::ask`], with the engine's reasoning.
+    pub fn explain(
+        &self,
+        tenant: &str,
+        text: &str,
+        conversation_id: Option<&str>,
+    ) -> Result<Explained, AppError> {
+        let kb = self.kb(tenant)?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(AppError::EmptyQuestion);
+        }
+        let max = self.inner.config.limits.max_question_chars;
+        if text.chars().count() > max {
+            return Err(AppError::QuestionTooLong { max });
+        }
+        let conversation_id = match conversation_id {
+            Some(c) if is_valid_id(c) && c.len() <= 64 => c.to_owned(),
+            _ => uuid::Uuid::new_v4().to_string(),
+        };
+        let message_id = uuid::Uuid::new_v4().to_string();
+        let decision = decide(&kb.index, text);
+        let answer = match decision.kind {
+            Kind::Answer => decision.answer.map(|i| kb.views[i].clone()),
+            Kind::Fallback => Some(kb.fallback.clone()),
+            Kind::Clarify => None,
+        };
+        let alternatives = decision
+            .alternatives
+            .iter()
+            .map(|&i| Alternative {
+                id: kb.views[i].id.clone(),
+                title: kb.views[i].title.clone(),
+                topics: kb.views[i].topics.clone(),
+            })
+            .collect();
+        let reply = AskReply {
+            conversation_id: conversation_id.clone(),
+            message_id: message_id.clone(),
+            kind: decision.kind,
+            confidence: (decision.confidence * 1000.0).round() / 1000.0,
+            answer,
+            alternatives,
+        };
+        self.inner.writer.record(MessageRecord {
+            tenant_id: tenant.to_owned(),
+            id: message_id,
+            conversation_id,
+            text_redacted: redact(text),
+            kind: decision.kind.as_str().to_owned(),
+            answer_id: decision.answer.map(|i| kb.views[i].id.clone()),
+            confidence: decision.confidence,
+            created_at: now_ms(),
+        });
+        Ok(Explained { reply, decision })
+    }
+
+    /// A published answer by id (a citizen chose a clarify option). Recorded like a question.
+    pub fn answer_by_id(
+        &self,
+        tenant: &str,
+        id: &str,
+        conversation_id: Option<&str>,
+    ) -> Result<AskReply, AppError> {
+        let kb = self.kb(tenant)?;
+        let i = *kb.by_id.get(id).ok_or_else(|| AppError::NotFound {
+            what: format!("answer '{id}'"),
+        })?;
+        let view = kb.views[i].clone();
+        let conversation_id = match conversation_id {
+            Some(c) if is_valid_id(c) && c.len() <= 64 => c.to_owned(),
+            _ => uuid::Uuid::new_v4().to_string(),
+        };
+        let message_id = uuid::Uuid::new_v4().to_string();
+        self.inner.writer.record(MessageRecord {
+            tenant_id: tenant.to_owned(),
+            id: message_id.clone(),
+            conversation_id: conversation_id.clone(),
+            text_redacted: format!("[Auswahl] {}", view.title),
+            kind: "answer".into(),
+            answer_id: Some(view.id.clone()),
+            confidence: 1.0,
+            created_at: now_ms(),
+        });
+        Ok(AskReply {
+            conversation_id,
+            message_id,
+            kind: Kind::Answer,
+            confidence: 1.0,
+            answer: Some(view),
+            alternatives: Vec::new(),
+        })
+    }
+
+    /// Records a citizen's thumbs up/down on a reply. The comment is redacted before storing.
+    pub async fn feedback(
+        &self,
+        tenant: &str,
+        message_id: &str,
+        helpful: bool,
+        comment: Option<&str>,
+    ) -> Result<(), AppError> {
+        self.kb(tenant)?;
+        if message_id.is_empty() || message_id.len() > 64 {
+            return Err(AppError::Invalid {
+                field: "message_id".into(),
+                reason: "must be the message_id of a reply".into(),
+            });
+        }
+        if comment.is_some_and(|c| c.chars().count() > 1000) {
+            return Err(AppError::Invalid {
+                field: "comment".into(),
+                reason: "at most 1,000 characters".into(),
+            });
+        }
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty()).map(redact);
+        // The message may still be queued for writing: flush once before giving up on it.
+        let db = &self.inner.db;
+        match db
+            .insert_feedback(tenant, message_id, helpful, comment.as_deref())
+            .await
+        {
+            Err(StoreError::NotFound(_)) => {
+                self.inner.writer.flush().await;
+                db.insert_feedback(tenant, message_id, helpful, comment.as_deref())
+                    .await?;
+            }
+            other => other?,
+        }
+        Ok(())
+    }
+
+    /// Waits until every recorded question is in the database (for tests and shutdown).
+    pub async fn flush(&self) {
+        self.inner.writer.flush().await;
+    }
+
+    /// Creates the demo tenant with the built-in knowledge base, unless it exists.
+    /// Returns true when it was created.
+    pub async fn seed_demo(&self) -> Result<bool, AppError> {
+        let demo = builtin::demo_tenant().map_err(AppError::Internal)?;
+        match self.inner.db.tenant(&demo.id).await {
+            Ok(_) => return Ok(false),
+            Err(StoreError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.inner.db.create_tenant(&demo.id, &demo.name).await?;
+        self.inner
+            .db
+            .set_variables(&demo.id, &demo.variables)
+            .await?;
+        let answers = builtin::answers().map_err(AppError::Internal)?;
+        self.save_answers(&demo.id, &answers, "system").await?;
+        Ok(true)
+    }
+
+    /// Creates a tenant (for imports with `--create-tenant`).
+    pub async fn create_tenant(&self, id: &str, name: &str) -> Result<(), AppError> {
+        self.inner.db.create_tenant(id, name).await?;
+        self.reload_tenant(id).await
+    }
+
+    /// Validates and saves answers as new versions, then reloads the tenant's knowledge.
+    pub async fn save_answers(
+        &self,
+        tenant: &str,
+        answers: &[Answer],
+        author: &str,
+    ) -> Result<usize, AppError> {
+        for a in answers {
+            a.validate(&|t| is_valid_id(t))
+                .map_err(|e| AppError::Invalid {
+                    field: "answer".into(),
+                    reason: e.to_string(),
+                })?;
+        }
+        for a in answers {
+            self.inner.db.save_answer(tenant, a, author).await?;
+        }
+        self.reload_tenant(tenant).await?;
+        Ok(answers.len())
+    }
+
+    /// Imports content in `format` into a tenant.
+    pub async fn import(
+        &self,
+        tenant: &str,
+        format: formats::Format,
+        text: &str,
+        author: &str,
+    ) -> Result<usize, AppError> {
+        self.inner.db.tenant(tenant).await?;
+        let answers = formats::import(format, text)?;
+        self.save_answers(tenant, &answers, author).await
+    }
+
+    /// Exports a tenant's current answers (all statuses except archived) in `format`.
+    pub async fn export(&self, tenant: &str, format: formats::Format) -> Result<String, AppError> {
+        self.inner.db.tenant(tenant).await?;
+        let answers: Vec<Answer> = self
+            .inner
+            .db
+            .answers(tenant)
+            .await?
+            .into_iter()
+            .filter(|a| a.status != Status::Archived)
+            .collect();
+        formats::export(format, &answers)
+    }
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let days = now_ms().div_euclid(86_400_000);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Converts days since 1970-01-01 to a (year, month, day) civil date (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_are_right() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_635), (2026, 7, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}

@@ -1,0 +1,16 @@
+//! Integration tests of the use cases: the built-in knowledge base and the answering behaviour.
+
+mod content;
+mod engine;
+mod import;
+
+use lotse_app::{App, Config};
+use lotse_store::Db;
+
+/// An app on a fresh in-memory database with the demo tenant seeded.
+pub async fn demo_app() -> App {
+    let db = Db::open_url("sqlite::memory:").await.expect("db");
+    let app = App::new(db, Config::default()).await.expect("app");
+    assert!(app.seed_demo().await.expect("seed"));
+    app
+}

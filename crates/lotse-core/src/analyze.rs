@@ -1,0 +1,421 @@
+//! The analyser turns a question into weighted terms: folding, synonyms, spelling correction
+//! towards the knowledge base's own vocabulary, compound splitting, phonetic matching and stemming.
+//!
+//! The analyser is built from the knowledge base (its vocabulary is what questions are corrected
+//! towards), so one is built per index and never changes while answers are served.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::text::{
+    Stemmer, allowed_typos, edit_distance, fold, is_stop_word, koelner_phonetik, tokenize,
+};
+
+/// A phrase (as tokens) and the canonical tokens it stands for.
+type Rewrite = (Vec<String>, Vec<String>);
+
+/// Groups of interchangeable words and phrases; the first entry of a group is canonical.
+#[derive(Debug, Default, Clone)]
+pub struct Synonyms {
+    /// First token of a phrase → (phrase tokens, canonical tokens), longest phrases first.
+    by_first: HashMap<String, Vec<Rewrite>>,
+}
+
+impl Synonyms {
+    pub fn new<S: AsRef<str>>(groups: &[Vec<S>]) -> Self {
+        let mut by_first: HashMap<String, Vec<Rewrite>> = HashMap::new();
+        for group in groups {
+            let Some(canonical) = group.first() else {
+                continue;
+            };
+            let canonical = tokenize(&fold(canonical.as_ref()));
+            if canonical.is_empty() {
+                continue;
+            }
+            for term in group.iter().skip(1) {
+                let phrase = tokenize(&fold(term.as_ref()));
+                if phrase.is_empty() || phrase == canonical {
+                    continue;
+                }
+                by_first
+                    .entry(phrase[0].clone())
+                    .or_default()
+                    .push((phrase, canonical.clone()));
+            }
+        }
+        for list in by_first.values_mut() {
+            list.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
+        }
+        Synonyms { by_first }
+    }
+
+    /// Replaces every known phrase by its canonical tokens (longest match first).
+    fn apply(&self, tokens: Vec<String>, notes: &mut Vec<String>) -> Vec<String> {
+        if self.by_first.is_empty() {
+            return tokens;
+        }
+        let mut out = Vec::with_capacity(tokens.len());
+        let mut i = 0;
+        'outer: while i < tokens.len() {
+            if let Some(candidates) = self.by_first.get(&tokens[i]) {
+                for (phrase, canonical) in candidates {
+                    if tokens[i..].starts_with(phrase) {
+                        notes.push(format!(
+                            "Synonym: {} → {}",
+                            phrase.join(" "),
+                            canonical.join(" ")
+                        ));
+                        out.extend(canonical.iter().cloned());
+                        i += phrase.len();
+                        continue 'outer;
+                    }
+                }
+            }
+            out.push(tokens[i].clone());
+            i += 1;
+        }
+        out
+    }
+
+    /// Every token that occurs in any group, so that spelling correction can reach them.
+    fn vocabulary(&self) -> impl Iterator<Item = &String> {
+        self.by_first
+            .values()
+            .flatten()
+            .flat_map(|(p, c)| p.iter().chain(c.iter()))
+    }
+}
+
+/// Weight of a stop word relative to a content word.
+pub const STOP_WORD_WEIGHT: f32 = 0.2;
+
+/// A weighted, stemmed term of an analysed text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub stem: String,
+    pub weight: f32,
+}
+
+/// The result of analysing one text.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    pub terms: Vec<Term>,
+    /// Surface words after correction and synonyms, without stop words (input for n-grams).
+    pub words: Vec<String>,
+    /// Human-readable notes for explanations: corrections, compound splits, synonyms.
+    pub notes: Vec<String>,
+}
+
+/// See the module docs.
+pub struct Analyzer {
+    stemmer: Stemmer,
+    synonyms: Synonyms,
+    /// Folded surface words of the knowledge base with their frequency.
+    vocab: HashMap<String, u32>,
+    stems: HashSet<String>,
+    /// Vocabulary words by character count, for spelling correction.
+    by_len: Vec<Vec<String>>,
+    phonetic: HashMap<String, Vec<String>>,
+}
+
+impl Analyzer {
+    /// Builds the analyser from the texts of the knowledge base (variants, titles, keywords).
+    pub fn new<'a>(texts: impl Iterator<Item = &'a str>, synonyms: Synonyms) -> Self {
+        let stemmer = Stemmer::default();
+        let mut vocab: HashMap<String, u32> = HashMap::new();
+        for text in texts {
+            for token in tokenize(&fold(text)) {
+                *vocab.entry(token).or_default() += 1;
+            }
+        }
+        for token in synonyms.vocabulary() {
+            vocab.entry(token.clone()).or_insert(1);
+        }
+        let mut stems = HashSet::new();
+        let mut by_len: Vec<Vec<String>> = Vec::new();
+        let mut phonetic: HashMap<String, Vec<String>> = HashMap::new();
+        for word in vocab.keys() {
+            if is_stop_word(word) || !word.chars().all(char::is_alphabetic) {
+                continue;
+            }
+            stems.insert(stemmer.stem(word));
+            let len = word.chars().count();
+            if by_len.len() <= len {
+                by_len.resize(len + 1, Vec::new());
+            }
+            by_len[len].push(word.clone());
+            if len >= 4 {
+                phonetic
+                    .entry(koelner_phonetik(word))
+                    .or_default()
+                    .push(word.clone());
+            }
+        }
+        for list in by_len.iter_mut().chain(phonetic.values_mut()) {
+            list.sort_unstable();
+        }
+        Analyzer {
+            stemmer,
+            synonyms,
+            vocab,
+            stems,
+            by_len,
+            phonetic,
+        }
+    }
+
+    /// Number of distinct words the analyser knows.
+    pub fn vocabulary_size(&self) -> usize {
+        self.vocab.len()
+    }
+
+    /// Analyses a knowledge-base text (no spelling correction: the vocabulary comes from it).
+    pub fn analyze_document(&self, text: &str) -> Analysis {
+        self.analyze(text, false)
+    }
+
+    /// Analyses a citizen's question, correcting unknown words towards the vocabulary.
+    pub fn analyze_query(&self, text: &str) -> Analysis {
+        self.analyze(text, true)
+    }
+
+    fn analyze(&self, text: &str, correct: bool) -> Analysis {
+        let mut notes = Vec::new();
+        let mut tokens = tokenize(&fold(text));
+        if correct {
+            for token in tokens.iter_mut() {
+                if let Some(fixed) = self.correct(token) {
+                    notes.push(format!("Schreibweise: {token} → {fixed}"));
+                    *token = fixed;
+                }
+            }
+        }
+        let tokens = self.synonyms.apply(tokens, &mut notes);
+        let mut terms = Vec::with_capacity(tokens.len() * 2);
+        let mut words = Vec::with_capacity(tokens.len());
+        for token in tokens {
+            if is_stop_word(&token) {
+                // Kept with a low weight: "was kannst du" must not become an empty question.
+                terms.push(Term {
+                    stem: token,
+                    weight: STOP_WORD_WEIGHT,
+                });
+                continue;
+            }
+            let known = self.vocab.contains_key(&token);
+            let parts = self.split_compound(&token);
+            if let Some(parts) = &parts {
+                notes.push(format!("Wortzerlegung: {token} → {}", parts.join(" · ")));
+                let part_weight = if known { 0.5 } else { 1.0 };
+                for part in parts {
+                    terms.push(Term {
+                        stem: self.stemmer.stem(part),
+                        weight: part_weight,
+                    });
+                }
+            }
+            let whole_weight = if known || parts.is_none() { 1.0 } else { 0.3 };
+            terms.push(Term {
+                stem: self.stemmer.stem(&token),
+                weight: whole_weight,
+            });
+            words.push(token);
+        }
+        Analysis {
+            terms,
+            words,
+            notes,
+        }
+    }
+
+    /// A vocabulary word for an unknown token: the closest by edit distance (allowed distance
+    /// grows with word length), else one that sounds the same (Kölner Phonetik).
+    fn correct(&self, token: &str) -> Option<String> {
+        if self.vocab.contains_key(token)
+            || is_stop_word(token)
+            || !token.chars().all(char::is_alphabetic)
+        {
+            return None;
+        }
+        let len = token.chars().count();
+        let max = allowed_typos(len);
+        if max == 0 {
+            return None;
+        }
+        // A token that is a known compound or shares its stem with a known word is not a typo.
+        if self.stems.contains(&self.stemmer.stem(token)) || self.split_compound(token).is_some() {
+            return None;
+        }
+        let mut best: Option<(usize, u32, &String)> = None;
+        // Short words keep their first letter when misspelt; requiring it avoids "wumm" → "dumm".
+        let first = token.chars().next();
+        for l in len.saturating_sub(max)..=len + max {
+            for word in self.by_len.get(l).into_iter().flatten() {
+                if len <= 7 && word.chars().next() != first {
+                    continue;
+                }
+                if let Some(d) = edit_distance(token, word, max) {
+                    let freq = self.vocab.get(word).copied().unwrap_or(0);
+                    let better = match best {
+                        None => true,
+                        Some((bd, bf, _)) => d < bd || (d == bd && freq > bf),
+                    };
+                    if better {
+                        best = Some((d, freq, word));
+                    }
+                }
+            }
+        }
+        if let Some((_, _, word)) = best {
+            return Some(word.clone());
+        }
+        if len >= 5 {
+            let candidates = self.phonetic.get(&koelner_phonetik(token))?;
+            let limit = len / 2;
+            return candidates
+                .iter()
+                .filter_map(|w| edit_distance(token, w, limit).map(|d| (d, w)))
+                .min_by_key(|(d, _)| *d)
+                .map(|(_, w)| w.clone());
+        }
+        None
+    }
+
+    fn is_part(&self, part: &str) -> bool {
+        let len = part.len();
+        if len < 3 || is_stop_word(part) {
+            return false;
+        }
+        (self.vocab.contains_key(part)
+            && (len >= 4 || self.vocab.get(part).is_some_and(|f| *f >= 2)))
+            || (len >= 4
+                && (self.stems.contains(part) || self.stems.contains(&self.stemmer.stem(part))))
+    }
+
+    /// Splits a compound into known parts with the fewest parts, allowing the linking
+    /// elements -s- and -n- between parts (Weiterbewilligungsantrag → weiter · bewilligung · antrag).
+    pub fn split_compound(&self, word: &str) -> Option<Vec<String>> {
+        if word.len() < 7 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
+            return None;
+        }
+        let n = word.len();
+        // best[i] = (parts, previous cut, part end) for the prefix word[..i]
+        let mut best: Vec<Option<(usize, usize, usize)>> = vec![None; n + 1];
+        best[0] = Some((0, 0, 0));
+        for i in 3..=n {
+            for j in 0..=i.saturating_sub(3) {
+                let Some((count, _, _)) = best[j] else {
+                    continue;
+                };
+                if j == 0 && i == n {
+                    continue; // the word itself is no split
+                }
+                let segment = &word[j..i];
+                // Prefer reading a final -s/-n as a linking element (Bewilligungs|antrag).
+                let end = if (segment.ends_with('s') || segment.ends_with('n'))
+                    && i < n
+                    && self.is_part(&segment[..segment.len() - 1])
+                {
+                    Some(i - 1)
+                } else if self.is_part(segment) {
+                    Some(i)
+                } else {
+                    None
+                };
+                if let Some(end) = end {
+                    let candidate = (count + 1, j, end);
+                    if best[i].is_none_or(|b| candidate.0 < b.0) {
+                        best[i] = Some(candidate);
+                    }
+                }
+            }
+        }
+        let (count, _, _) = best[n]?;
+        if count < 2 {
+            return None;
+        }
+        let mut parts = Vec::with_capacity(count);
+        let mut i = n;
+        while i > 0 {
+            let (_, j, end) = best[i]?;
+            let part = &word[j..end];
+            // A part that is itself a compound is split further (weiterbewilligung → weiter · bewilligung).
+            match self.split_compound(part) {
+                Some(sub) => parts.extend(sub.into_iter().rev()),
+                None => parts.push(part.to_owned()),
+            }
+            i = j;
+        }
+        parts.reverse();
+        Some(parts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyzer() -> Analyzer {
+        let texts = [
+            "Wie stelle ich einen Antrag auf Weiterbewilligung?",
+            "Wer zahlt die Miete und die Kosten der Unterkunft?",
+            "Wann kommt das Geld? Übernahme der Kaution",
+            "Bewilligung Zeitraum Antrag Antrag",
+            "Wie geht es weiter?",
+        ];
+        let synonyms = Synonyms::new(&[
+            vec!["grundsicherungsgeld", "bürgergeld", "hartz 4", "alg 2"],
+            vec!["kosten der unterkunft", "kdu"],
+        ]);
+        Analyzer::new(texts.into_iter(), synonyms)
+    }
+
+    #[test]
+    fn compounds_split_into_known_parts() {
+        let a = analyzer();
+        assert_eq!(
+            a.split_compound("weiterbewilligungsantrag"),
+            Some(vec!["weiter".into(), "bewilligung".into(), "antrag".into()])
+        );
+        assert_eq!(a.split_compound("kaution"), None);
+    }
+
+    #[test]
+    fn synonyms_map_to_the_canonical_term() {
+        let a = analyzer();
+        let q = a.analyze_query("Hartz 4 und KdU");
+        assert!(
+            q.words.contains(&"grundsicherungsgeld".to_owned()),
+            "{:?}",
+            q.words
+        );
+        assert!(q.words.contains(&"unterkunft".to_owned()), "{:?}", q.words);
+    }
+
+    #[test]
+    fn typos_are_corrected_towards_the_vocabulary() {
+        let a = analyzer();
+        let q = a.analyze_query("kauzion uebernahme");
+        assert!(q.words.contains(&"kaution".to_owned()), "{:?}", q);
+        let q = a.analyze_query("weiterbewiligung");
+        assert!(q.words.contains(&"weiterbewilligung".to_owned()), "{:?}", q);
+    }
+
+    #[test]
+    fn stop_words_weigh_little_and_words_are_stemmed() {
+        let a = analyzer();
+        let q = a.analyze_query("Wer zahlt die Mieten?");
+        let heavy: Vec<String> = q
+            .terms
+            .iter()
+            .filter(|t| t.weight >= 1.0)
+            .map(|t| t.stem.clone())
+            .collect();
+        assert_eq!(heavy, vec!["zahlt".to_owned(), "miet".into()]);
+        assert!(
+            q.terms
+                .iter()
+                .any(|t| t.stem == "die" && t.weight == STOP_WORD_WEIGHT)
+        );
+        assert_eq!(q.words, vec!["zahlt".to_owned(), "mieten".into()]);
+    }
+}

@@ -1,0 +1,447 @@
+//! German text analysis primitives: folding, tokenising, stop words, stemming,
+//! edit distance and phonetic keys.
+//!
+//! Everything here works on *folded* text: Unicode NFKC, lower case, umlauts and ß written out as
+//! ae/oe/ue/ss, other Latin diacritics removed. Folding both the knowledge base and the question
+//! the same way is what makes "Mietkostenuebernahme" meet "Mietkostenübernahme".
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Folds text for matching (see the module docs). Non-Latin scripts are kept, lower-cased.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.nfkc() {
+        for lc in c.to_lowercase() {
+            match lc {
+                'ä' => out.push_str("ae"),
+                'ö' => out.push_str("oe"),
+                'ü' => out.push_str("ue"),
+                'ß' => out.push_str("ss"),
+                c if c.is_ascii() => out.push(c),
+                c => {
+                    // Strip combining marks from decomposed Latin letters (é → e), keep the rest.
+                    for d in std::iter::once(c).nfd() {
+                        if !is_combining_mark(d) {
+                            out.push(d);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Splits folded text into word tokens. Letters and digits form tokens; a change between
+/// letters and digits also splits ("hartz4" → "hartz", "4"), so that spellings meet.
+pub fn tokenize(folded: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut cur = String::new();
+    let mut cur_digit = false;
+    for c in folded.chars() {
+        if c.is_alphanumeric() {
+            let digit = c.is_ascii_digit();
+            if !cur.is_empty() && digit != cur_digit {
+                tokens.push(std::mem::take(&mut cur));
+            }
+            cur_digit = digit;
+            cur.push(c);
+        } else if !cur.is_empty() {
+            tokens.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        tokens.push(cur);
+    }
+    tokens
+}
+
+/// German function words that carry no meaning for matching, in folded spelling.
+/// Question words like "wann", "wie", "wo" and negations are kept on purpose: they
+/// separate "wann kommt das Geld" from "wie viel Geld".
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "ab",
+    "aber",
+    "alle",
+    "allem",
+    "allen",
+    "aller",
+    "alles",
+    "als",
+    "also",
+    "am",
+    "an",
+    "auch",
+    "auf",
+    "aus",
+    "bei",
+    "beim",
+    "bin",
+    "bis",
+    "bist",
+    "bitte",
+    "da",
+    "dabei",
+    "dadurch",
+    "dafuer",
+    "damit",
+    "dann",
+    "daran",
+    "darauf",
+    "darf",
+    "darueber",
+    "das",
+    "dass",
+    "davon",
+    "dazu",
+    "dein",
+    "deine",
+    "dem",
+    "den",
+    "denn",
+    "der",
+    "des",
+    "dich",
+    "die",
+    "dies",
+    "diese",
+    "diesem",
+    "diesen",
+    "dieser",
+    "dieses",
+    "dir",
+    "doch",
+    "dort",
+    "du",
+    "durch",
+    "ein",
+    "eine",
+    "einem",
+    "einen",
+    "einer",
+    "eines",
+    "einfach",
+    "eigentlich",
+    "er",
+    "es",
+    "etwa",
+    "etwas",
+    "euch",
+    "euer",
+    "fuer",
+    "gibt",
+    "gibts",
+    "hab",
+    "habe",
+    "haben",
+    "hallo",
+    "hat",
+    "hatte",
+    "hier",
+    "ich",
+    "ihm",
+    "ihn",
+    "ihnen",
+    "ihr",
+    "ihre",
+    "ihrem",
+    "ihren",
+    "ihrer",
+    "im",
+    "in",
+    "ins",
+    "ist",
+    "ja",
+    "jetzt",
+    "kann",
+    "kannst",
+    "koennen",
+    "koennte",
+    "man",
+    "mal",
+    "mein",
+    "meine",
+    "meinem",
+    "meinen",
+    "meiner",
+    "meines",
+    "mich",
+    "mir",
+    "mit",
+    "moechte",
+    "muss",
+    "musst",
+    "muessen",
+    "nach",
+    "noch",
+    "nun",
+    "nur",
+    "ob",
+    "oder",
+    "schon",
+    "sehr",
+    "sein",
+    "seine",
+    "seinem",
+    "seinen",
+    "seiner",
+    "sich",
+    "sie",
+    "sind",
+    "so",
+    "soll",
+    "sollen",
+    "sollte",
+    "um",
+    "und",
+    "uns",
+    "unser",
+    "unsere",
+    "unserem",
+    "unseren",
+    "unter",
+    "vom",
+    "von",
+    "vor",
+    "war",
+    "waere",
+    "waren",
+    "was",
+    "weil",
+    "welche",
+    "welchen",
+    "welcher",
+    "welches",
+    "wenn",
+    "wer",
+    "werde",
+    "werden",
+    "wird",
+    "wir",
+    "will",
+    "wo",
+    "zu",
+    "zum",
+    "zur",
+    "the",
+    "is",
+    "to",
+    "of",
+    "and",
+    "what",
+    "how",
+    "do",
+    "does",
+    "can",
+    "my",
+    "for",
+];
+
+static STOP_SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| STOP_WORDS.iter().copied().collect());
+
+/// True when a folded token is a stop word.
+pub fn is_stop_word(token: &str) -> bool {
+    STOP_SET.contains(token)
+}
+
+/// A Snowball German stemmer (created once per index; stemming is allocation-light).
+pub struct Stemmer(rust_stemmers::Stemmer);
+
+impl Default for Stemmer {
+    fn default() -> Self {
+        Self(rust_stemmers::Stemmer::create(
+            rust_stemmers::Algorithm::German,
+        ))
+    }
+}
+
+impl Stemmer {
+    /// Stems one folded token. Digits and non-Latin tokens pass through unchanged.
+    pub fn stem(&self, token: &str) -> String {
+        if !token.bytes().all(|b| b.is_ascii_lowercase()) {
+            return token.to_owned();
+        }
+        self.0.stem(token).into_owned()
+    }
+}
+
+/// Damerau–Levenshtein (optimal string alignment) distance, giving up above `max`.
+/// Returns `None` when the distance exceeds `max`.
+pub fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let (n, m) = (a.len(), b.len());
+    let mut prev2 = vec![0usize; m + 1];
+    let mut prev: Vec<usize> = (0..=m).collect();
+    let mut cur = vec![0usize; m + 1];
+    for i in 1..=n {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    (prev[m] <= max).then_some(prev[m])
+}
+
+/// The edit distance a misspelling of a word of this length may have: longer words tolerate more.
+pub fn allowed_typos(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=7 => 1,
+        8..=13 => 2,
+        _ => 3,
+    }
+}
+
+/// Kölner Phonetik: a phonetic key for German words, so that words which sound alike
+/// ("Meier", "Mayer"; "Kaution", "Kauzion") share a key. Expects folded text.
+pub fn koelner_phonetik(word: &str) -> String {
+    // Undo the umlaut folding first: the algorithm treats ä/ö/ü as vowels.
+    let chars: Vec<char> = word
+        .replace("ae", "a")
+        .replace("oe", "o")
+        .replace("ue", "u")
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .collect();
+    let mut codes: Vec<char> = Vec::with_capacity(chars.len() * 2);
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = if i > 0 { Some(chars[i - 1]) } else { None };
+        let next = chars.get(i + 1).copied();
+        let code: &str = match c {
+            'a' | 'e' | 'i' | 'j' | 'o' | 'u' | 'y' => "0",
+            'h' => "",
+            'b' => "1",
+            'p' => {
+                if next == Some('h') {
+                    "3"
+                } else {
+                    "1"
+                }
+            }
+            'd' | 't' => {
+                if matches!(next, Some('c' | 's' | 'z')) {
+                    "8"
+                } else {
+                    "2"
+                }
+            }
+            'f' | 'v' | 'w' => "3",
+            'g' | 'k' | 'q' => "4",
+            'c' => {
+                let hard_next = matches!(
+                    next,
+                    Some('a' | 'h' | 'k' | 'l' | 'o' | 'q' | 'r' | 'u' | 'x')
+                );
+                match prev {
+                    None => {
+                        if hard_next {
+                            "4"
+                        } else {
+                            "8"
+                        }
+                    }
+                    Some('s' | 'z') => "8",
+                    Some(_) => {
+                        if matches!(next, Some('a' | 'h' | 'k' | 'o' | 'q' | 'u' | 'x')) {
+                            "4"
+                        } else {
+                            "8"
+                        }
+                    }
+                }
+            }
+            'x' => {
+                if matches!(prev, Some('c' | 'k' | 'q')) {
+                    "8"
+                } else {
+                    "48"
+                }
+            }
+            'l' => "5",
+            'm' | 'n' => "6",
+            'r' => "7",
+            's' | 'z' => "8",
+            _ => "",
+        };
+        codes.extend(code.chars());
+    }
+    // Collapse repeated codes, then drop all "0" except at the start.
+    let mut out = String::with_capacity(codes.len());
+    let mut last: Option<char> = None;
+    for (i, c) in codes.iter().enumerate() {
+        if Some(*c) == last {
+            continue;
+        }
+        last = Some(*c);
+        if *c != '0' || i == 0 {
+            out.push(*c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_writes_out_umlauts_and_strips_accents() {
+        assert_eq!(
+            fold("Mietkostenübernahme GRÖSSE Straße Café"),
+            "mietkostenuebernahme groesse strasse cafe"
+        );
+        assert_eq!(fold("Як подати"), "як подати");
+    }
+
+    #[test]
+    fn tokenize_splits_letters_from_digits() {
+        assert_eq!(
+            tokenize("hartz4 / alg-2, § 16i"),
+            vec!["hartz", "4", "alg", "2", "16", "i"]
+        );
+    }
+
+    #[test]
+    fn stop_words_are_folded_and_recognised() {
+        assert!(
+            STOP_WORDS.iter().all(|w| fold(w) == *w),
+            "write stop words in folded spelling"
+        );
+        assert!(is_stop_word("der"));
+        assert!(!is_stop_word("miete"));
+    }
+
+    #[test]
+    fn edit_distance_counts_transpositions_once() {
+        assert_eq!(edit_distance("antrga", "antrag", 2), Some(1));
+        assert_eq!(edit_distance("miete", "miete", 0), Some(0));
+        assert_eq!(edit_distance("kaution", "kindergeld", 2), None);
+    }
+
+    #[test]
+    fn koelner_phonetik_matches_known_keys() {
+        assert_eq!(koelner_phonetik("mueller"), "657");
+        assert_eq!(koelner_phonetik("meier"), koelner_phonetik("mayer"));
+        assert_eq!(koelner_phonetik("wikipedia"), "3412");
+        assert_eq!(koelner_phonetik("schmidt"), koelner_phonetik("schmitt"));
+    }
+}

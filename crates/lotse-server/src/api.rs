@@ -1,0 +1,239 @@
+//! The public JSON API (SPEC §3) and its OpenAPI description.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiJson, ErrorBody};
+
+/// `POST /api/v1/tenants/{tenant}/ask` request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AskRequest {
+    /// The citizen's question (1–1,000 characters).
+    pub text: String,
+    /// Continue a conversation (as returned by an earlier reply).
+    #[serde(default)]
+    pub conversation_id: Option<String>,
+    /// BCP-47 language of the question, if known.
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+/// A source or legal reference.
+#[derive(Serialize, ToSchema)]
+pub struct SourceDoc {
+    pub title: String,
+    pub url: String,
+}
+
+/// An answer as citizens receive it.
+#[derive(Serialize, ToSchema)]
+pub struct AnswerDoc {
+    pub id: String,
+    pub title: String,
+    /// Topic slugs; the first is the main topic.
+    pub topics: Vec<String>,
+    pub body_markdown: String,
+    /// Sanitised HTML of the body.
+    pub body_html: String,
+    pub sources: Vec<SourceDoc>,
+    /// Rechtsstand (YYYY-MM-DD).
+    pub as_of: Option<String>,
+    pub language: String,
+}
+
+/// A clarify option.
+#[derive(Serialize, ToSchema)]
+pub struct AlternativeDoc {
+    pub id: String,
+    pub title: String,
+    pub topics: Vec<String>,
+}
+
+/// The reply to a question.
+#[derive(Serialize, ToSchema)]
+pub struct AskResponse {
+    pub conversation_id: String,
+    /// Used for feedback.
+    pub message_id: String,
+    /// `answer` (confident), `clarify` (choose from `alternatives`) or `fallback` (not understood; contact options in `answer`).
+    pub kind: String,
+    /// Estimated probability that the answer is right (0–1).
+    pub confidence: f32,
+    pub answer: Option<AnswerDoc>,
+    pub alternatives: Option<Vec<AlternativeDoc>>,
+}
+
+/// `POST /api/v1/tenants/{tenant}/feedback` request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    pub message_id: String,
+    pub helpful: bool,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OkResponse {
+    pub ok: bool,
+}
+
+/// What the widget needs to know about a tenant.
+#[derive(Serialize, ToSchema)]
+pub struct WidgetConfig {
+    pub tenant: String,
+    pub name: String,
+    pub greeting: String,
+    pub color: String,
+    /// Whether speech input is available on this server.
+    pub speech: bool,
+    pub privacy_url: String,
+}
+
+#[derive(Deserialize)]
+pub struct ConversationQuery {
+    pub conversation_id: Option<String>,
+}
+
+/// Answers a citizen's question.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/ask", request_body = AskRequest,
+    params(("tenant" = String, Path, description = "Tenant id, e.g. `demo`")),
+    responses(
+        (status = 200, description = "The reply", body = AskResponse),
+        (status = 400, description = "Malformed JSON (`malformed_json`)", body = ErrorBody),
+        (status = 404, description = "Unknown tenant (`tenant_not_found`)", body = ErrorBody),
+        (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorBody),
+        (status = 415, description = "Not JSON (`unsupported_media_type`)", body = ErrorBody),
+        (status = 422, description = "Empty or too long question (`question_empty`, `question_too_long`, `invalid_request`)", body = ErrorBody),
+        (status = 429, description = "Too many requests (`rate_limited`, with Retry-After)", body = ErrorBody),
+    ))]
+pub async fn ask(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    ApiJson(req): ApiJson<AskRequest>,
+) -> Result<Json<lotse_app::AskReply>, ApiError> {
+    // Tenant first: an unknown tenant is a 404 whatever the body says.
+    state.app.kb(&tenant)?;
+    let started = std::time::Instant::now();
+    let reply = state
+        .app
+        .ask(&tenant, &req.text, req.conversation_id.as_deref())?;
+    metrics::counter!("lotse_questions_total", "kind" => reply.kind.as_str()).increment(1);
+    metrics::histogram!("lotse_answer_seconds").record(started.elapsed().as_secs_f64());
+    Ok(Json(reply))
+}
+
+/// A published answer by id (for a clarify choice).
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/answers/{id}",
+    params(("tenant" = String, Path), ("id" = String, Path), ("conversation_id" = Option<String>, Query)),
+    responses((status = 200, body = AskResponse), (status = 404, description = "`tenant_not_found` or `answer_not_found`", body = ErrorBody)))]
+pub async fn answer(
+    State(state): State<AppState>,
+    Path((tenant, id)): Path<(String, String)>,
+    Query(q): Query<ConversationQuery>,
+) -> Result<Json<lotse_app::AskReply>, ApiError> {
+    Ok(Json(state.app.answer_by_id(
+        &tenant,
+        &id,
+        q.conversation_id.as_deref(),
+    )?))
+}
+
+/// Records whether a reply helped.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/feedback", request_body = FeedbackRequest,
+    params(("tenant" = String, Path)),
+    responses((status = 200, body = OkResponse), (status = 400, body = ErrorBody), (status = 404, description = "`tenant_not_found` or `message_not_found`", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn feedback(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    ApiJson(req): ApiJson<FeedbackRequest>,
+) -> Result<Json<OkResponse>, ApiError> {
+    state.app.kb(&tenant)?;
+    state
+        .app
+        .feedback(
+            &tenant,
+            &req.message_id,
+            req.helpful,
+            req.comment.as_deref(),
+        )
+        .await?;
+    metrics::counter!("lotse_feedback_total", "helpful" => if req.helpful { "yes" } else { "no" })
+        .increment(1);
+    Ok(Json(OkResponse { ok: true }))
+}
+
+/// The tenant's widget settings.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/config", params(("tenant" = String, Path)),
+    responses((status = 200, body = WidgetConfig), (status = 404, body = ErrorBody)))]
+pub async fn widget_config(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+) -> Result<Json<WidgetConfig>, ApiError> {
+    let kb = state.app.kb(&tenant)?;
+    Ok(Json(WidgetConfig {
+        name: kb.tenant_name.clone(),
+        greeting: format!(
+            "Guten Tag! Ich bin der digitale Assistent des {}. Stellen Sie mir Ihre Frage zum Grundsicherungsgeld – zum Beispiel zu Antrag, Miete oder Einkommen.",
+            kb.tenant_name
+        ),
+        color: kb
+            .variables
+            .get("widget.farbe")
+            .cloned()
+            .unwrap_or_else(|| "#005ca9".into()),
+        speech: false,
+        privacy_url: format!("/t/{tenant}/datenschutz"),
+        tenant,
+    }))
+}
+
+/// Speech input: audio (16 kHz mono WAV) to text. Not available in this build.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/transcribe", params(("tenant" = String, Path)),
+    responses((status = 503, description = "`speech_unavailable`: this server has no speech model", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn transcribe(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+) -> Result<Json<OkResponse>, ApiError> {
+    state.app.kb(&tenant)?;
+    Err(ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "speech_unavailable",
+        "Die Spracheingabe ist auf diesem Server nicht eingerichtet. Bitte tippen Sie Ihre Frage.",
+        "Speech recognition is not available on this server.",
+    ))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Lotse",
+        description = "On-premise question answering for German job centres. Errors: `{\"error\": {\"code\", \"message\", \"message_en\"}}`."
+    ),
+    paths(
+        ask,
+        answer,
+        feedback,
+        widget_config,
+        transcribe,
+        crate::health::healthz,
+        crate::health::readyz
+    ),
+    components(schemas(
+        AskRequest,
+        AskResponse,
+        AnswerDoc,
+        AlternativeDoc,
+        SourceDoc,
+        FeedbackRequest,
+        OkResponse,
+        WidgetConfig,
+        ErrorBody
+    ))
+)]
+pub struct ApiDoc;

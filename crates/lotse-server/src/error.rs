@@ -1,0 +1,205 @@
+//! The HTTP error type: stable machine-readable codes, a German sentence for people, and an
+//! English one for developers. 500s are opaque: details go to the log, never to the client.
+
+use axum::Json;
+use axum::extract::FromRequest;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lotse_app::AppError;
+use serde::Serialize;
+
+/// An error response: `{"error": {"code", "message", "message_en"}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub message_en: String,
+    pub retry_after: Option<u64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `question_too_long`.
+    pub code: String,
+    /// A German sentence for people.
+    pub message: String,
+    /// The same in English.
+    pub message_en: String,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        message_en: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            message_en: message_en.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn tenant_not_found() -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "tenant_not_found",
+            "Dieses Jobcenter ist hier nicht eingerichtet.",
+            "No job centre with this id exists here.",
+        )
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Das gesuchte Element gibt es nicht.",
+            format!("{what} was not found."),
+        )
+    }
+
+    pub fn internal() -> Self {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Es ist ein technischer Fehler aufgetreten. Bitte versuchen Sie es später noch einmal.",
+            "An internal error occurred.",
+        )
+    }
+
+    pub fn too_many_requests(retry_after: u64) -> Self {
+        ApiError {
+            retry_after: Some(retry_after),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Zu viele Anfragen in kurzer Zeit. Bitte warten Sie einen Moment.",
+                "Too many requests; retry later.",
+            )
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound { what } if what.starts_with("tenant") => {
+                ApiError::tenant_not_found()
+            }
+            AppError::NotFound { what } if what.starts_with("message") => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "message_not_found",
+                "Zu dieser Antwort kann keine Rückmeldung gespeichert werden.",
+                "No reply with this message_id exists.",
+            ),
+            AppError::NotFound { what } if what.starts_with("answer") => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "answer_not_found",
+                "Diese Antwort gibt es nicht (mehr).",
+                "No published answer with this id exists.",
+            ),
+            AppError::NotFound { what } => ApiError::not_found(&what),
+            AppError::EmptyQuestion => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "question_empty",
+                "Bitte geben Sie eine Frage ein.",
+                "The question text is empty.",
+            ),
+            AppError::QuestionTooLong { max } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "question_too_long",
+                format!(
+                    "Ihre Frage ist zu lang. Bitte fassen Sie sich kürzer (höchstens {max} Zeichen)."
+                ),
+                format!("The question is longer than {max} characters."),
+            ),
+            AppError::Invalid { field, reason } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                format!("Eine Angabe ist ungültig ({field})."),
+                format!("Invalid {field}: {reason}"),
+            ),
+            AppError::Conflict(m) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", "Das gibt es bereits.", m)
+            }
+            AppError::Internal(m) => {
+                tracing::error!(error = %m, "internal error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::JsonDataError(e) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+                "Die Anfrage enthält ungültige Felder.",
+                e.body_text(),
+            ),
+            JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Die Anfrage muss JSON sein (Content-Type: application/json).",
+                "Expected Content-Type: application/json.",
+            ),
+            JsonRejection::BytesRejection(_)
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                payload_too_large()
+            }
+            _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(),
+            other => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                "Die Anfrage konnte nicht gelesen werden (kein gültiges JSON).",
+                other.body_text(),
+            ),
+        }
+    }
+}
+
+pub fn payload_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "Die Anfrage ist zu groß.",
+        "The request body is too large.",
+    )
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.into(),
+                message: self.message,
+                message_en: self.message_en,
+            },
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
+    }
+}
+
+/// A JSON body extractor whose rejections are [`ApiError`]s in the common format.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);

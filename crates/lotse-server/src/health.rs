@@ -1,0 +1,55 @@
+//! Liveness and readiness.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+
+use crate::AppState;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    pub status: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    pub status: String,
+    pub database: String,
+    pub tenants: usize,
+    /// Speech recognition: `unavailable` in builds without the speech feature or model.
+    pub speech: String,
+    /// Semantic matching: `unavailable` until the embedding model is configured.
+    pub embeddings: String,
+}
+
+/// The process is alive.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// Ready to answer: database reachable and knowledge loaded.
+#[utoipa::path(get, path = "/readyz", responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let db_ok = state.app.db().ping().await.is_ok();
+    let tenants = state.app.tenant_ids().len();
+    let ready = db_ok && tenants > 0;
+    let body = Readiness {
+        status: if ready { "ready" } else { "not_ready" }.into(),
+        database: if db_ok { "ok" } else { "unavailable" }.into(),
+        tenants,
+        speech: "unavailable".into(),
+        embeddings: "unavailable".into(),
+    };
+    (
+        if ready {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(body),
+    )
+}

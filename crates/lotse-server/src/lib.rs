@@ -1,0 +1,182 @@
+//! The HTTP edge of Lotse: the only crate that knows HTTP, JSON, headers and HTML.
+//!
+//! Routes, error mapping, rate limiting, security headers, metrics, the embedded widget and the
+//! server-rendered public pages. Handlers are thin: they parse, call `lotse-app`, and map errors.
+
+pub mod api;
+pub mod error;
+mod health;
+mod pages;
+mod ratelimit;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use lotse_app::App;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi;
+
+use crate::error::ApiError;
+use crate::ratelimit::RateLimiter;
+
+/// Shared state of all handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    metrics: Option<PrometheusHandle>,
+    limiter: Option<Arc<RateLimiter>>,
+}
+
+impl AppState {
+    /// `metrics`: the process-wide Prometheus recorder handle, if one is installed (see [`install_metrics`]).
+    pub fn new(app: App, metrics: Option<PrometheusHandle>) -> Self {
+        let rl = &app.config().rate_limit;
+        let limiter = rl
+            .enabled
+            .then(|| Arc::new(RateLimiter::new(rl.per_minute, rl.burst)));
+        AppState {
+            app,
+            metrics,
+            limiter,
+        }
+    }
+}
+
+/// Installs the global Prometheus recorder (once per process).
+pub fn install_metrics() -> Option<PrometheusHandle> {
+    PrometheusBuilder::new().install_recorder().ok()
+}
+
+/// The OpenAPI description, generated from the handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = api::ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc
+}
+
+/// The complete router.
+pub fn router(state: AppState) -> Router {
+    let limits = &state.app.config().limits;
+    let body_limit = limits.max_body_bytes;
+    let timeout = Duration::from_secs(state.app.config().server.request_timeout_secs.max(1));
+
+    // The widget is embedded on job centres' own sites, so the public API answers any origin.
+    // (Per-tenant allowed origins come with tenant settings.) No credentials are ever used.
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE]);
+    let public_api = Router::new()
+        .route("/api/v1/tenants/{tenant}/ask", post(api::ask))
+        .route("/api/v1/tenants/{tenant}/feedback", post(api::feedback))
+        .route("/api/v1/tenants/{tenant}/answers/{id}", get(api::answer))
+        .route("/api/v1/tenants/{tenant}/config", get(api::widget_config))
+        .route("/api/v1/tenants/{tenant}/transcribe", post(api::transcribe))
+        .route_layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        .layer(cors.clone());
+
+    Router::new()
+        .merge(public_api)
+        .route("/widget.js", get(pages::widget_js).layer(cors))
+        .route("/assets/page.css", get(pages::page_css))
+        .route("/t/{tenant}", get(pages::chat_page))
+        .route("/t/{tenant}/datenschutz", get(pages::privacy_page))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics_text))
+        .route("/api/docs", get(pages::api_docs))
+        .route("/api/openapi.json", get(pages::openapi_json))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(middleware::from_fn(map_plain_errors))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'",
+            ),
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "Diese Seite gibt es nicht.",
+        "No such route.",
+    )
+}
+
+/// Rewrites bodies that tower layers produce as plain text (413, 408/503 timeouts, 405) into
+/// the common JSON error format.
+async fn map_plain_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json || response.status().is_success() || response.status().is_redirection() {
+        return response;
+    }
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => error::payload_too_large().into_response(),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Diese Aktion ist hier nicht möglich.",
+            "Method not allowed.",
+        )
+        .into_response(),
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "Die Anfrage hat zu lange gedauert. Bitte versuchen Sie es noch einmal.",
+            "The request timed out.",
+        )
+        .into_response(),
+        _ => response,
+    }
+}
+
+/// Per-client rate limit on the public API. The address is only a map key (never stored).
+async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let Some(limiter) = &state.limiter {
+        let client: IpAddr = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip());
+        if let Err(retry_after) = limiter.check(client) {
+            metrics::counter!("lotse_rate_limited_total").increment(1);
+            return ApiError::too_many_requests(retry_after).into_response();
+        }
+    }
+    next.run(request).await
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let mut text = state
+        .metrics
+        .as_ref()
+        .map(PrometheusHandle::render)
+        .unwrap_or_default();
+    text.push_str(&format!(
+        "# TYPE lotse_tenants gauge\nlotse_tenants {}\n",
+        state.app.tenant_ids().len()
+    ));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}

@@ -1,0 +1,135 @@
+//! Server-rendered public pages and embedded assets.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub const WIDGET_JS: &str = include_str!("../../../web/widget.js");
+pub const PAGE_CSS: &str = include_str!("../../../web/page.css");
+
+#[derive(Template)]
+#[template(path = "chat.html")]
+struct ChatPage<'a> {
+    tenant: &'a str,
+    name: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct PrivacyPage<'a> {
+    name: &'a str,
+    address: &'a str,
+    phone: &'a str,
+    email: &'a str,
+}
+
+pub struct DocOperation {
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub description: String,
+    pub responses: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "docs.html")]
+struct DocsPage {
+    version: String,
+    operations: Vec<DocOperation>,
+}
+
+fn html<T: Template>(t: &T) -> Result<Html<String>, ApiError> {
+    t.render().map(Html).map_err(|e| {
+        tracing::error!(error = %e, "template failed");
+        ApiError::internal()
+    })
+}
+
+pub async fn widget_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        WIDGET_JS,
+    )
+        .into_response()
+}
+
+pub async fn page_css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        PAGE_CSS,
+    )
+        .into_response()
+}
+
+/// `GET /t/{tenant}`: a full-page chat.
+pub async fn chat_page(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+) -> Result<Html<String>, ApiError> {
+    let kb = state.app.kb(&tenant)?;
+    html(&ChatPage {
+        tenant: &tenant,
+        name: &kb.tenant_name,
+    })
+}
+
+/// `GET /t/{tenant}/datenschutz`: the privacy notice, generated from the tenant's settings.
+pub async fn privacy_page(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+) -> Result<Html<String>, ApiError> {
+    let kb = state.app.kb(&tenant)?;
+    let var = |k: &str| kb.variables.get(k).map_or("", String::as_str);
+    html(&PrivacyPage {
+        name: &kb.tenant_name,
+        address: var("jobcenter.adresse"),
+        phone: var("jobcenter.telefon"),
+        email: var("jobcenter.email"),
+    })
+}
+
+/// `GET /api/docs`: the OpenAPI description as a readable page (no external scripts).
+pub async fn api_docs() -> Result<Html<String>, ApiError> {
+    let doc = crate::openapi();
+    let mut operations = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        let ops = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("DELETE", &item.delete),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op else { continue };
+            operations.push(DocOperation {
+                method: method.into(),
+                path: path.clone(),
+                summary: op.summary.clone().unwrap_or_default(),
+                description: op.description.clone().unwrap_or_default(),
+                responses: op.responses.responses.keys().cloned().collect(),
+            });
+        }
+    }
+    html(&DocsPage {
+        version: doc.info.version.clone(),
+        operations,
+    })
+}
+
+pub async fn openapi_json() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::openapi().to_pretty_json().unwrap_or_default(),
+    )
+        .into_response()
+}

@@ -1,0 +1,355 @@
+//! HTTP tests: in-process (`Router::oneshot`) for every route and error case, and one smoke
+//! test over a real listener on port 0.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use lotse_app::{App, Config};
+use lotse_server::{AppState, router};
+use lotse_store::Db;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+async fn app_with(config: Config) -> App {
+    let db = Db::open_url("sqlite::memory:").await.expect("db");
+    let app = App::new(db, config).await.expect("app");
+    app.seed_demo().await.expect("seed");
+    app
+}
+
+async fn test_router() -> Router {
+    let mut config = Config::default();
+    config.rate_limit.enabled = false;
+    router(AppState::new(app_with(config).await, None))
+}
+
+async fn send(
+    router: &Router,
+    req: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Value, String) {
+    let res = router.clone().oneshot(req).await.expect("response");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 24)
+        .await
+        .expect("body");
+    let text = String::from_utf8_lossy(&bytes).to_string();
+    (
+        status,
+        headers,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+        text,
+    )
+}
+
+fn post_json(uri: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_owned()))
+        .expect("request")
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).expect("request")
+}
+
+#[tokio::test]
+async fn ask_answers_with_the_public_contract() {
+    let r = test_router().await;
+    let (status, _, body, _) = send(
+        &r,
+        post_json(
+            "/api/v1/tenants/demo/ask",
+            r#"{"text":"Wie hoch ist der Regelsatz?"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["kind"], "answer");
+    for key in ["conversation_id", "message_id", "confidence", "answer"] {
+        assert!(body.get(key).is_some(), "missing {key}: {body}");
+    }
+    let answer = &body["answer"];
+    for key in [
+        "id",
+        "title",
+        "topics",
+        "body_markdown",
+        "body_html",
+        "sources",
+        "as_of",
+        "language",
+    ] {
+        assert!(answer.get(key).is_some(), "answer lacks {key}: {answer}");
+    }
+    assert_eq!(answer["topics"][0], "regelbedarf-hoehe");
+    assert_eq!(answer["language"], "de");
+
+    // The conversation continues and feedback is accepted.
+    let conv = body["conversation_id"]
+        .as_str()
+        .expect("conversation id")
+        .to_owned();
+    let (status, _, body2, _) = send(
+        &r,
+        post_json(
+            "/api/v1/tenants/demo/ask",
+            &json!({"text": "und für Kinder?", "conversation_id": conv}).to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body2["conversation_id"], conv.as_str());
+    let fb = json!({"message_id": body["message_id"], "helpful": true}).to_string();
+    let (status, _, fb_body, _) = send(&r, post_json("/api/v1/tenants/demo/feedback", &fb)).await;
+    assert_eq!(status, StatusCode::OK, "{fb_body}");
+    assert_eq!(fb_body["ok"], true);
+}
+
+#[tokio::test]
+async fn clarify_choices_and_answers_by_id() {
+    let r = test_router().await;
+    let (status, _, body, _) =
+        send(&r, get("/api/v1/tenants/demo/answers/regelbedarf-hoehe")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["answer"]["id"], "regelbedarf-hoehe");
+    let (status, _, body, _) = send(&r, get("/api/v1/tenants/demo/answers/gibt-es-nicht")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "answer_not_found");
+}
+
+/// Every bad input gets its status and stable code (SPEC §3, issue 2).
+#[tokio::test]
+async fn bad_input_gets_clear_errors() {
+    let r = test_router().await;
+    let long = json!({"text": "a".repeat(1001)}).to_string();
+    let big = json!({"text": "a".repeat(100_000)}).to_string();
+    let cases: Vec<(Request<Body>, StatusCode, &str)> = vec![
+        (
+            post_json("/api/v1/tenants/nope/ask", r#"{"text":"Hallo"}"#),
+            StatusCode::NOT_FOUND,
+            "tenant_not_found",
+        ),
+        (
+            post_json("/api/v1/tenants/demo/ask", r#"{"text": "#),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            post_json("/api/v1/tenants/demo/ask", "not json"),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            post_json("/api/v1/tenants/demo/ask", r#"{"text":""}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "question_empty",
+        ),
+        (
+            post_json("/api/v1/tenants/demo/ask", r#"{"text":"   "}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "question_empty",
+        ),
+        (
+            post_json("/api/v1/tenants/demo/ask", &long),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "question_too_long",
+        ),
+        (
+            post_json("/api/v1/tenants/demo/ask", r#"{"txt":"Hallo"}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            post_json("/api/v1/tenants/demo/ask", r#"{"text":42}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            post_json("/api/v1/tenants/demo/ask", &big),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        (
+            Request::post("/api/v1/tenants/demo/ask")
+                .body(Body::from(r#"{"text":"Hallo"}"#))
+                .expect("req"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            post_json(
+                "/api/v1/tenants/demo/feedback",
+                r#"{"message_id":"nope","helpful":true}"#,
+            ),
+            StatusCode::NOT_FOUND,
+            "message_not_found",
+        ),
+        (
+            post_json(
+                "/api/v1/tenants/nope/feedback",
+                r#"{"message_id":"x","helpful":true}"#,
+            ),
+            StatusCode::NOT_FOUND,
+            "tenant_not_found",
+        ),
+        (
+            post_json("/api/v1/tenants/demo/feedback", r#"{"helpful":true}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            get("/api/v1/tenants/demo/ask"),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (get("/gibt/es/nicht"), StatusCode::NOT_FOUND, "not_found"),
+        (get("/t/nope"), StatusCode::NOT_FOUND, "tenant_not_found"),
+        (
+            post_json("/api/v1/tenants/demo/transcribe", ""),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "speech_unavailable",
+        ),
+    ];
+    for (req, want_status, want_code) in cases {
+        let what = format!("{} {}", req.method(), req.uri());
+        let (status, _, body, text) = send(&r, req).await;
+        assert_eq!(status, want_status, "{what}: {text}");
+        assert_eq!(body["error"]["code"], want_code, "{what}: {text}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{what}: a sentence for people"
+        );
+    }
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_with_retry_after() {
+    let mut config = Config::default();
+    config.rate_limit.per_minute = 1;
+    config.rate_limit.burst = 2;
+    let r = router(AppState::new(app_with(config).await, None));
+    let ask = || post_json("/api/v1/tenants/demo/ask", r#"{"text":"Hallo"}"#);
+    assert_eq!(send(&r, ask()).await.0, StatusCode::OK);
+    assert_eq!(send(&r, ask()).await.0, StatusCode::OK);
+    let (status, headers, body, _) = send(&r, ask()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["error"]["code"], "rate_limited");
+    assert!(headers.get(header::RETRY_AFTER).is_some());
+}
+
+#[tokio::test]
+async fn pages_assets_health_and_docs() {
+    let r = test_router().await;
+    let (status, headers, _, text) = send(&r, get("/widget.js")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/javascript")
+    );
+    assert!(text.contains("attachShadow"), "the widget uses shadow DOM");
+    let (status, headers, _, text) = send(&r, get("/t/demo")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        text.contains("Kommunales Jobcenter Musterkreis") && text.contains("data-tenant=\"demo\""),
+        "{text}"
+    );
+    assert!(headers.get(header::CONTENT_SECURITY_POLICY).is_some());
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    let (status, _, _, text) = send(&r, get("/t/demo/datenschutz")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text.contains("keine Cookies"));
+    assert_eq!(send(&r, get("/healthz")).await.0, StatusCode::OK);
+    let (status, _, body, _) = send(&r, get("/readyz")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["speech"], "unavailable");
+    let (status, _, body, _) = send(&r, get("/api/v1/tenants/demo/config")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["name"], "Kommunales Jobcenter Musterkreis");
+    let (status, _, _, text) = send(&r, get("/api/docs")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text.contains("/api/v1/tenants/{tenant}/ask"), "{text}");
+    let (status, _, body, _) = send(&r, get("/api/openapi.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body["paths"]["/api/v1/tenants/{tenant}/ask"]["post"].is_object());
+    let (status, _, _, text) = send(&r, get("/metrics")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text.contains("lotse_tenants 1"), "{text}");
+}
+
+/// The OpenAPI schema of the ask reply names exactly the fields the server sends.
+#[tokio::test]
+async fn openapi_matches_the_real_reply() {
+    let r = test_router().await;
+    let (_, _, body, _) = send(
+        &r,
+        post_json(
+            "/api/v1/tenants/demo/ask",
+            r#"{"text":"Wie hoch ist der Regelsatz?"}"#,
+        ),
+    )
+    .await;
+    let doc = serde_json::to_value(lotse_server::openapi()).expect("openapi");
+    let props = |name: &str| -> Vec<String> {
+        let mut keys: Vec<String> = doc["components"]["schemas"][name]["properties"]
+            .as_object()
+            .expect("schema")
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    };
+    let mut answer_keys: Vec<String> = body["answer"]
+        .as_object()
+        .expect("answer")
+        .keys()
+        .cloned()
+        .collect();
+    answer_keys.sort();
+    assert_eq!(answer_keys, props("AnswerDoc"));
+    let reply_keys: Vec<String> = body.as_object().expect("reply").keys().cloned().collect();
+    assert!(
+        reply_keys.iter().all(|k| props("AskResponse").contains(k)),
+        "{reply_keys:?}"
+    );
+}
+
+/// A real listener on port 0 (bound before serving; no sleeps).
+#[tokio::test]
+async fn smoke_over_a_real_listener() {
+    let mut config = Config::default();
+    config.rate_limit.enabled = false;
+    let app = app_with(config).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let service = router(AppState::new(app, None))
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await });
+    let client = reqwest::Client::new();
+    let ready = client
+        .get(format!("http://{addr}/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 200);
+    let reply: Value = client
+        .post(format!("http://{addr}/api/v1/tenants/demo/ask"))
+        .json(&json!({"text": "Wer zahlt die Kaution?"}))
+        .send()
+        .await
+        .expect("ask")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        reply["kind"] == "answer" || reply["kind"] == "clarify",
+        "{reply}"
+    );
+}

@@ -1,0 +1,297 @@
+//! The `lotse` binary: command line, configuration, telemetry and wiring. Thin on purpose:
+//! every command calls into `lotse-app` (use cases) or `lotse-server` (HTTP).
+
+mod config;
+mod eval;
+
+use std::io::Read as _;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use lotse_app::App;
+use lotse_app::formats::Format;
+use lotse_store::Db;
+
+#[derive(Parser)]
+#[command(
+    name = "lotse",
+    version,
+    about = "Lotse – Fragen und Antworten für Jobcenter (on-premise)"
+)]
+struct Cli {
+    /// Configuration file (default: ./lotse.toml if it exists).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite database).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (creates the demo tenant on first start).
+    Serve {
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Import content into a tenant.
+    Import {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        create_tenant: bool,
+        #[arg(long, default_value = "lotse")]
+        format: String,
+        file: PathBuf,
+    },
+    /// Export a tenant's content (to stdout or --output).
+    Export {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = "lotse")]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Ask one question from the terminal.
+    Ask {
+        #[arg(long, default_value = "demo")]
+        tenant: String,
+        /// Show why: matched variant, score parts, runner-up answers.
+        #[arg(long)]
+        explain: bool,
+        question: Vec<String>,
+    },
+    /// Evaluate JSONL questions (`{"text", "expect": [slugs]}`) against a tenant.
+    Eval {
+        #[arg(long, default_value = "demo")]
+        tenant: String,
+        /// Print every question, not only the summary and the misses.
+        #[arg(long)]
+        verbose: bool,
+        file: PathBuf,
+    },
+    /// Configuration commands.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (defaults < lotse.toml < LOTSE__… environment).
+    Print,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let mut cfg = config::load(cli.config.as_deref(), &config::env_vars())?;
+    if let Some(dir) = &cli.data_dir {
+        cfg.server.data_dir = dir.clone();
+    }
+    if let Command::Serve {
+        listen: Some(listen),
+    } = &cli.command
+    {
+        cfg.server.listen = listen.clone();
+    }
+    cfg.validate()
+        .map_err(anyhow::Error::msg)
+        .context("invalid configuration")?;
+    if let Command::Config {
+        command: ConfigCommand::Print,
+    } = &cli.command
+    {
+        print!(
+            "{}",
+            toml::to_string_pretty(&cfg).context("printing the configuration")?
+        );
+        return Ok(());
+    }
+    init_logging(&cfg.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(run(cli.command, cfg))
+}
+
+fn init_logging(log: &lotse_app::config::LogConfig) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&log.level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open(cfg: &lotse_app::Config) -> Result<App> {
+    let db = if cfg.database.url.is_empty() {
+        Db::open_dir(&cfg.server.data_dir).await
+    } else {
+        Db::open_url(&cfg.database.url).await
+    }
+    .context("opening the database")?;
+    let app = App::new(db, cfg.clone())
+        .await
+        .context("loading the knowledge")?;
+    Ok(app)
+}
+
+async fn run(command: Command, cfg: lotse_app::Config) -> Result<()> {
+    match command {
+        Command::Serve { .. } => serve(cfg).await,
+        Command::Import {
+            tenant,
+            create_tenant,
+            format,
+            file,
+        } => {
+            let format: Format = format.parse()?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let app = open(&cfg).await?;
+            if create_tenant && app.kb(&tenant).is_err() {
+                app.create_tenant(&tenant, &tenant).await?;
+            }
+            let n = app.import(&tenant, format, &text, "import").await?;
+            println!("{n} Antworten in '{tenant}' importiert.");
+            Ok(())
+        }
+        Command::Export {
+            tenant,
+            format,
+            output,
+        } => {
+            let format: Format = format.parse()?;
+            let app = open(&cfg).await?;
+            let text = app.export(&tenant, format).await?;
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
+        Command::Ask {
+            tenant,
+            explain,
+            question,
+        } => {
+            let app = open(&cfg).await?;
+            app.seed_demo().await?;
+            let mut text = question.join(" ");
+            if text.trim().is_empty() {
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .context("reading the question from stdin")?;
+            }
+            let explained = app.explain(&tenant, &text, None)?;
+            app.flush().await;
+            print_reply(&explained, explain);
+            Ok(())
+        }
+        Command::Eval {
+            tenant,
+            verbose,
+            file,
+        } => {
+            let app = open(&cfg).await?;
+            app.seed_demo().await?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let report = eval::run(&app, &tenant, &text, verbose)?;
+            app.flush().await;
+            print!("{report}");
+            Ok(())
+        }
+        Command::Config { .. } => Ok(()),
+    }
+}
+
+fn print_reply(e: &lotse_app::Explained, explain: bool) {
+    let r = &e.reply;
+    println!("Art: {}  (Sicherheit {:.2})", r.kind.as_str(), r.confidence);
+    if let Some(a) = &r.answer {
+        println!(
+            "\n# {}  [{}]\n\n{}",
+            a.title,
+            a.topics.join(", "),
+            a.body_markdown
+        );
+    }
+    for alt in &r.alternatives {
+        println!(
+            "  Meinten Sie: {}  [{}] ({})",
+            alt.title,
+            alt.topics.join(", "),
+            alt.id
+        );
+    }
+    if explain {
+        let d = &e.decision;
+        println!("\n--- Erklärung ---");
+        if d.emergency {
+            println!("Notfall-Regel hat angeschlagen: nur Notfall-Antworten wurden betrachtet.");
+        }
+        println!("Begriffe: {}", d.ranking.terms.join(", "));
+        for note in &d.ranking.notes {
+            println!("{note}");
+        }
+        for c in &d.ranking.candidates {
+            println!(
+                "{:>6.3}  {:<40} bm25 {:.3}  n-gram {:.3}  centroid {:.3}  via {:?} „{}“",
+                c.score, c.id, c.bm25, c.ngram, c.centroid, c.matched_kind, c.matched
+            );
+        }
+    }
+}
+
+async fn serve(cfg: lotse_app::Config) -> Result<()> {
+    let started = std::time::Instant::now();
+    let app = open(&cfg).await?;
+    if app.seed_demo().await? {
+        tracing::info!("created the demo tenant 'demo' with the built-in knowledge base");
+    }
+    let listener = tokio::net::TcpListener::bind(&cfg.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.server.listen))?;
+    let addr = listener.local_addr()?;
+    let state = lotse_server::AppState::new(app.clone(), lotse_server::install_metrics());
+    let router = lotse_server::router(state);
+    tracing::info!(%addr, ready_after_ms = started.elapsed().as_millis() as u64, "Lotse is ready: http://{addr}/t/demo");
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+    .context("server failed")?;
+    app.flush().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}

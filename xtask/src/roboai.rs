@@ -1,0 +1,130 @@
+//! `cargo xtask bench roboai`: imports the `train` lines of the roboai German FAQ data as intents
+//! (one answer per intent, its lines the question variants) and asks every `test` line.
+//! In-process it measures the engine alone; with `--http` it imports through `lotse import --format rasa`
+//! semantics into a running server's tenant and asks over HTTP.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use lotse_core::analyze::Synonyms;
+use lotse_core::engine::{EngineConfig, Index, IndexAnswer};
+use lotse_core::reply::{Kind, OUT_OF_SCOPE_SAMPLES, decide};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct Line {
+    pub text: String,
+    pub intent: String,
+    pub split: String,
+}
+
+pub fn default_data() -> String {
+    std::env::var("LOTSE_ROBOAI")
+        .unwrap_or_else(|_| "../shared/bench-data/roboai_faq_de.jsonl".into())
+}
+
+pub fn load(path: &str) -> Result<Vec<Line>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).context("bad line"))
+        .collect()
+}
+
+pub fn run(args: &[&str]) -> Result<()> {
+    let mut data = default_data();
+    let mut http = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match *a {
+            "--data" => data = it.next().context("--data FILE")?.to_string(),
+            "--http" => http = Some(it.next().context("--http BASE_URL")?.to_string()),
+            other => anyhow::bail!("unknown option {other}"),
+        }
+    }
+    let lines = load(&data)?;
+    match http {
+        None => in_process(&lines),
+        Some(base) => crate::roboai_http::run(&base, &lines),
+    }
+}
+
+fn in_process(lines: &[Line]) -> Result<()> {
+    let mut intents: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for l in lines.iter().filter(|l| l.split == "train") {
+        intents.entry(&l.intent).or_default().push(l.text.clone());
+    }
+    let answers: Vec<IndexAnswer> = intents
+        .into_iter()
+        .map(|(id, questions)| IndexAnswer {
+            id: id.to_owned(),
+            title: id.to_owned(),
+            topics: vec![id.to_owned()],
+            questions,
+            keywords: Vec::new(),
+        })
+        .collect();
+    let n_answers = answers.len();
+    let started = Instant::now();
+    // Experiments: LOTSE_ENGINE='{"weight_bm25":0.5}' overrides engine settings for one run.
+    let config: EngineConfig = match std::env::var("LOTSE_ENGINE") {
+        Ok(json) => serde_json::from_str(&json).context("LOTSE_ENGINE")?,
+        Err(_) => EngineConfig::default(),
+    };
+    let index = Index::build(answers, Synonyms::default(), config, OUT_OF_SCOPE_SAMPLES);
+    let build = started.elapsed();
+    let tests: Vec<&Line> = lines.iter().filter(|l| l.split == "test").collect();
+    let (mut top1, mut answered_right, mut answered_wrong, mut clarify, mut fallback) =
+        (0, 0, 0, 0, 0);
+    let mut times = Vec::with_capacity(tests.len());
+    for l in &tests {
+        let t = Instant::now();
+        let d = decide(&index, &l.text);
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        let best = d.ranking.candidates.first().map(|c| c.id.as_str());
+        if best == Some(l.intent.as_str()) {
+            top1 += 1;
+        } else if std::env::var_os("LOTSE_SHOW_ERRORS").is_some() {
+            println!(
+                "MISS {:?} want {} got {:?} via {:?}",
+                l.text,
+                l.intent,
+                best,
+                d.ranking.candidates.first().map(|c| &c.matched)
+            );
+        }
+        match d.kind {
+            Kind::Answer if best == Some(l.intent.as_str()) => answered_right += 1,
+            Kind::Answer => answered_wrong += 1,
+            Kind::Clarify => clarify += 1,
+            Kind::Fallback => fallback += 1,
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let n = tests.len() as f64;
+    println!(
+        "roboai in-process: {n_answers} intents, {} train variants, {} test questions",
+        index.doc_count(),
+        tests.len()
+    );
+    println!(
+        "index build: {:.0} ms (calibration {:?})",
+        build.as_secs_f64() * 1000.0,
+        index.calibration()
+    );
+    println!("top-1 accuracy: {:.3}", top1 as f64 / n);
+    println!(
+        "replies: answer+right {:.3}, answer+wrong {:.3}, clarify {:.3}, fallback {:.3}",
+        answered_right as f64 / n,
+        answered_wrong as f64 / n,
+        clarify as f64 / n,
+        fallback as f64 / n
+    );
+    println!(
+        "latency: median {:.3} ms, p99 {:.3} ms",
+        times[times.len() / 2],
+        times[(times.len() * 99 / 100).min(times.len() - 1)]
+    );
+    Ok(())
+}
