@@ -1,6 +1,7 @@
 //! Project automation for Lotse (`cargo xtask …`): benchmark runners and data generation.
 //! Nothing here runs in production; everything here is reproducible from the repository and `../shared`.
 
+mod load;
 mod roboai;
 mod roboai_http;
 
@@ -11,10 +12,13 @@ fn main() -> Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["bench", "roboai", rest @ ..] => roboai::run(rest),
+        ["bench", "http", rest @ ..] => load::run(rest),
         _ => {
             eprintln!(
-                "usage:\n  cargo xtask bench roboai [--data FILE] [--http BASE_URL]\n      \
-                 generic engine quality on the roboai FAQ data (in-process, or over HTTP against a running `lotse serve`)"
+                "usage:\n  cargo xtask bench roboai [--data FILE] [--http target/release/lotse]\n      \
+                 generic engine quality on the roboai FAQ data (in-process, or over HTTP: imports with `lotse import --format rasa`, starts `lotse serve`)\n  \
+                 cargo xtask bench http [--binary target/release/lotse] [--duration 20] [--connections 32] [--threads 2]\n      \
+                 loopback load test of POST /ask with wrk"
             );
             bail!("unknown command: {}", args.join(" "))
         }

@@ -39,7 +39,13 @@ pub fn run(args: &[&str]) -> Result<()> {
     while let Some(a) = it.next() {
         match *a {
             "--data" => data = it.next().context("--data FILE")?.to_string(),
-            "--http" => http = Some(it.next().context("--http BASE_URL")?.to_string()),
+            "--http" => {
+                http = Some(
+                    it.next()
+                        .context("--http PATH_TO_LOTSE_BINARY")?
+                        .to_string(),
+                )
+            }
             other => anyhow::bail!("unknown option {other}"),
         }
     }

@@ -348,9 +348,7 @@ impl App {
                     reason: e.to_string(),
                 })?;
         }
-        for a in answers {
-            self.inner.db.save_answer(tenant, a, author).await?;
-        }
+        self.inner.db.save_answers(tenant, answers, author).await?;
         self.reload_tenant(tenant).await?;
         Ok(answers.len())
     }

@@ -85,8 +85,17 @@ const NOT_NAMES: &[&str] = &[
     "Selbständig",
 ];
 
+/// One pass that tells whether any rule matches: most questions contain no personal data.
+static ANY: LazyLock<regex::RegexSet> = LazyLock::new(|| {
+    #[allow(clippy::unwrap_used)] // The same constant patterns as RULES.
+    regex::RegexSet::new(RULES.iter().map(|r| r.re.as_str())).unwrap()
+});
+
 /// Returns the text with personal data replaced by typed placeholders.
 pub fn redact(text: &str) -> String {
+    if !ANY.is_match(text) {
+        return text.to_owned();
+    }
     let mut out = text.to_owned();
     for rule in RULES.iter() {
         if rule.label == "NAME_AFTER" {

@@ -275,69 +275,26 @@ impl Db {
     /// Saves a new version of an answer (creating it if needed) and returns the version number.
     /// Durable when this returns.
     pub async fn save_answer(&self, tenant: &str, answer: &Answer, author: &str) -> Result<i64> {
+        Ok(self
+            .save_answers(tenant, std::slice::from_ref(answer), author)
+            .await?[0])
+    }
+
+    /// Saves new versions of several answers in one transaction (all or nothing) and returns
+    /// their version numbers. Durable when this returns.
+    pub async fn save_answers(
+        &self,
+        tenant: &str,
+        answers: &[Answer],
+        author: &str,
+    ) -> Result<Vec<i64>> {
         let mut tx = self.pool.begin().await?;
-        let now = now_ms();
-        let current: Option<i64> =
-            sqlx::query_scalar("SELECT version FROM answers WHERE tenant_id = $1 AND id = $2")
-                .bind(tenant)
-                .bind(&answer.id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let version = current.unwrap_or(0) + 1;
-        let document = serde_json::to_string(answer).map_err(|e| StoreError::Invalid {
-            field: "answer",
-            reason: e.to_string(),
-        })?;
-        if current.is_some() {
-            sqlx::query("UPDATE answers SET version = $3, status = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2")
-                .bind(tenant)
-                .bind(&answer.id)
-                .bind(version)
-                .bind(answer.status.as_str())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-        } else {
-            sqlx::query("INSERT INTO answers (tenant_id, id, version, status, updated_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(tenant)
-                .bind(&answer.id)
-                .bind(version)
-                .bind(answer.status.as_str())
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| match StoreError::from(e) {
-                    StoreError::Unavailable(m) if m.contains("FOREIGN KEY") => StoreError::NotFound(format!("tenant '{tenant}'")),
-                    other => other,
-                })?;
-        }
-        sqlx::query(
-            "INSERT INTO answer_versions (tenant_id, answer_id, version, document, author, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(tenant)
-        .bind(&answer.id)
-        .bind(version)
-        .bind(&document)
-        .bind(author)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM question_variants WHERE tenant_id = $1 AND answer_id = $2")
-            .bind(tenant)
-            .bind(&answer.id)
-            .execute(&mut *tx)
-            .await?;
-        for (i, q) in answer.questions.iter().enumerate() {
-            sqlx::query("INSERT INTO question_variants (tenant_id, answer_id, position, text) VALUES ($1, $2, $3, $4)")
-                .bind(tenant)
-                .bind(&answer.id)
-                .bind(i as i64)
-                .bind(q)
-                .execute(&mut *tx)
-                .await?;
+        let mut versions = Vec::with_capacity(answers.len());
+        for answer in answers {
+            versions.push(save_in(&mut tx, tenant, answer, author).await?);
         }
         tx.commit().await?;
-        Ok(version)
+        Ok(versions)
     }
 
     /// The current version of every answer of a tenant (all statuses), ordered by id.
@@ -504,6 +461,75 @@ impl Db {
         .await?;
         Ok((row.get(0), row.get(1)))
     }
+}
+
+async fn save_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tenant: &str,
+    answer: &Answer,
+    author: &str,
+) -> Result<i64> {
+    let now = now_ms();
+    let current: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM answers WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(&answer.id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let version = current.unwrap_or(0) + 1;
+    let document = serde_json::to_string(answer).map_err(|e| StoreError::Invalid {
+        field: "answer",
+        reason: e.to_string(),
+    })?;
+    if current.is_some() {
+        sqlx::query("UPDATE answers SET version = $3, status = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(&answer.id)
+            .bind(version)
+            .bind(answer.status.as_str())
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+    } else {
+        sqlx::query("INSERT INTO answers (tenant_id, id, version, status, updated_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(tenant)
+            .bind(&answer.id)
+            .bind(version)
+            .bind(answer.status.as_str())
+            .bind(now)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Unavailable(m) if m.contains("FOREIGN KEY") => StoreError::NotFound(format!("tenant '{tenant}'")),
+                other => other,
+            })?;
+    }
+    sqlx::query(
+        "INSERT INTO answer_versions (tenant_id, answer_id, version, document, author, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tenant)
+    .bind(&answer.id)
+    .bind(version)
+    .bind(&document)
+    .bind(author)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM question_variants WHERE tenant_id = $1 AND answer_id = $2")
+        .bind(tenant)
+        .bind(&answer.id)
+        .execute(&mut **tx)
+        .await?;
+    for (i, q) in answer.questions.iter().enumerate() {
+        sqlx::query("INSERT INTO question_variants (tenant_id, answer_id, position, text) VALUES ($1, $2, $3, $4)")
+            .bind(tenant)
+            .bind(&answer.id)
+            .bind(i as i64)
+            .bind(q)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(version)
 }
 
 /// Tenant ids appear in URLs: short, lower-case, URL-safe.
