@@ -490,6 +490,23 @@ describe('smoke test against a real Lotse server', { skip: REAL_BASE ? false : '
     await page.screenshot({ path: `${SHOTS}real-server.png` });
   });
 
+  test('the full-page chat /t/demo answers under the server\'s own CSP', async (t) => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'de-DE' });
+    t.after(() => context.close());
+    context.setDefaultTimeout(10000);
+    const page = await context.newPage();
+    const cspErrors = [];
+    page.on('console', (m) => { if (m.type() === 'error') cspErrors.push(m.text()); });
+    await page.goto(`${REAL_BASE}/t/demo`);
+    assert.match(await page.locator('h1').textContent(), /Musterkreis/);
+    const reply = await ask(page, 'Wer zahlt die Kaution?');
+    assert.notEqual(await reply.getAttribute('data-kind'), 'error', await reply.textContent());
+    const { violations } = await runAxe(page);
+    assert.equal(violations.length, 0, describeViolations(violations));
+    assert.deepEqual(cspErrors, [], 'no console errors (e.g. CSP violations)');
+    await page.screenshot({ path: `${SHOTS}real-full-page-mobile.png`, fullPage: true });
+  });
+
   test('axe finds no violations with real answers', async (t) => {
     const page = await openRealChat(t);
     await ask(page, 'Wie hoch ist der Regelsatz?');

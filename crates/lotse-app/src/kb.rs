@@ -112,8 +112,21 @@ impl TenantKb {
 }
 
 /// Renders an answer for citizens: placeholders filled, Markdown to sanitised HTML.
+/// Link values (`https://…`) go into the Markdown as `<https://…>` so that they become links
+/// both as bare text and inside `[text]({{…}})` (CommonMark allows `<…>` destinations).
 pub fn render(answer: &Answer, variables: &HashMap<String, String>) -> AnswerView {
-    let body_markdown = fill_placeholders(&answer.body, variables);
+    let linked: HashMap<String, String> = variables
+        .iter()
+        .map(|(k, v)| {
+            let is_link = (v.starts_with("https://") || v.starts_with("http://"))
+                && !v.contains(char::is_whitespace);
+            (
+                k.clone(),
+                if is_link { format!("<{v}>") } else { v.clone() },
+            )
+        })
+        .collect();
+    let body_markdown = fill_placeholders(&answer.body, &linked);
     AnswerView {
         id: answer.id.clone(),
         title: fill_placeholders(&answer.title, variables),
