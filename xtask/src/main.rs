@@ -15,7 +15,7 @@ fn main() -> Result<()> {
         ["bench", "http", rest @ ..] => load::run(rest),
         _ => {
             eprintln!(
-                "usage:\n  cargo xtask bench roboai [--data FILE] [--http target/release/lotse]\n      \
+                "usage:\n  cargo xtask bench roboai [--data FILE] [--http target/release/lotse] [--dev | --fold 0..4] [--max-variants N]\n      \
                  generic engine quality on the roboai FAQ data (in-process, or over HTTP: imports with `lotse import --format rasa`, starts `lotse serve`)\n  \
                  cargo xtask bench http [--binary target/release/lotse] [--duration 20] [--connections 32] [--threads 2]\n      \
                  loopback load test of POST /ask with wrk"

@@ -35,10 +35,18 @@ pub fn load(path: &str) -> Result<Vec<Line>> {
 pub fn run(args: &[&str]) -> Result<()> {
     let mut data = default_data();
     let mut http = None;
+    let mut dev = None;
+    let mut max_variants = usize::MAX;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match *a {
             "--data" => data = it.next().context("--data FILE")?.to_string(),
+            // Tune on a development split of the train lines (fold 4, or --fold 0..4 for
+            // cross-validation); the test lines stay for the final measurement.
+            "--dev" => dev = Some(4),
+            "--fold" => dev = Some(it.next().context("--fold 0..4")?.parse()?),
+            // Simulates a knowledge base with few variants per answer.
+            "--max-variants" => max_variants = it.next().context("--max-variants N")?.parse()?,
             "--http" => {
                 http = Some(
                     it.next()
@@ -49,11 +57,40 @@ pub fn run(args: &[&str]) -> Result<()> {
             other => anyhow::bail!("unknown option {other}"),
         }
     }
-    let lines = load(&data)?;
+    let mut lines = load(&data)?;
+    if let Some(fold) = dev {
+        lines = dev_split(lines, fold);
+    }
+    if max_variants < usize::MAX {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        lines.retain(|l| {
+            let n = seen.entry(format!("{}/{}", l.split, l.intent)).or_default();
+            *n += 1;
+            l.split != "train" || *n <= max_variants
+        });
+    }
     match http {
         None => in_process(&lines),
         Some(base) => crate::roboai_http::run(&base, &lines),
     }
+}
+
+/// Drops the test lines and turns every fifth train line of each intent (from the `fold`-th on)
+/// into a test line.
+fn dev_split(lines: Vec<Line>, fold: usize) -> Vec<Line> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    lines
+        .into_iter()
+        .filter(|l| l.split == "train")
+        .map(|mut l| {
+            let n = seen.entry(l.intent.clone()).or_default();
+            if *n % 5 == fold {
+                l.split = "test".into();
+            }
+            *n += 1;
+            l
+        })
+        .collect()
 }
 
 fn in_process(lines: &[Line]) -> Result<()> {
@@ -73,6 +110,7 @@ fn in_process(lines: &[Line]) -> Result<()> {
         .collect();
     let n_answers = answers.len();
     let started = Instant::now();
+    let cpu_started = cpu_seconds();
     // Experiments: LOTSE_ENGINE='{"weight_bm25":0.5}' overrides engine settings for one run.
     let config: EngineConfig = match std::env::var("LOTSE_ENGINE") {
         Ok(json) => serde_json::from_str(&json).context("LOTSE_ENGINE")?,
@@ -80,6 +118,9 @@ fn in_process(lines: &[Line]) -> Result<()> {
     };
     let index = Index::build(answers, Synonyms::default(), config, OUT_OF_SCOPE_SAMPLES);
     let build = started.elapsed();
+    let build_cpu = cpu_seconds()
+        .zip(cpu_started)
+        .map(|(end, start)| end - start);
     let tests: Vec<&Line> = lines.iter().filter(|l| l.split == "test").collect();
     let (mut top1, mut answered_right, mut answered_wrong, mut clarify, mut fallback) =
         (0, 0, 0, 0, 0);
@@ -99,6 +140,12 @@ fn in_process(lines: &[Line]) -> Result<()> {
                 best,
                 d.ranking.candidates.first().map(|c| &c.matched)
             );
+            for c in d.ranking.candidates.iter().take(3) {
+                println!(
+                    "    {} {:.3} = bm25 {:.3}, ngram {:.3}, centroid {:.3}, classifier {:.3}",
+                    c.id, c.score, c.bm25, c.ngram, c.centroid, c.classifier
+                );
+            }
         }
         match d.kind {
             Kind::Answer if best == Some(l.intent.as_str()) => answered_right += 1,
@@ -115,9 +162,12 @@ fn in_process(lines: &[Line]) -> Result<()> {
         tests.len()
     );
     println!(
-        "index build: {:.0} ms (calibration {:?})",
+        "index build: {:.0} ms, CPU {} (calibration {:?}), classifier: {} weights, {:.1} MB",
         build.as_secs_f64() * 1000.0,
-        index.calibration()
+        build_cpu.map_or("?".into(), |s| format!("{:.0} ms", s * 1000.0)),
+        index.calibration(),
+        index.classifier_size().0,
+        index.classifier_size().1 as f64 / 1e6
     );
     println!("top-1 accuracy: {:.3}", top1 as f64 / n);
     println!(
@@ -133,4 +183,14 @@ fn in_process(lines: &[Line]) -> Result<()> {
         times[(times.len() * 99 / 100).min(times.len() - 1)]
     );
     Ok(())
+}
+
+/// CPU time of this process so far (Linux, 10 ms resolution): unlike wall time it does not grow
+/// when other work competes for the cores, which makes build times comparable across runs.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }

@@ -10,19 +10,19 @@ use crate::text::{
     Stemmer, allowed_typos, edit_distance, fold, is_stop_word, koelner_phonetik, tokenize,
 };
 
-/// A phrase (as tokens) and the canonical tokens it stands for.
-type Rewrite = (Vec<String>, Vec<String>);
+/// Phrases (tokens) with their canonical tokens.
+type Phrases = Vec<(Vec<String>, Vec<String>)>;
 
 /// Groups of interchangeable words and phrases; the first entry of a group is canonical.
 #[derive(Debug, Default, Clone)]
 pub struct Synonyms {
     /// First token of a phrase → (phrase tokens, canonical tokens), longest phrases first.
-    by_first: HashMap<String, Vec<Rewrite>>,
+    by_first: HashMap<String, Phrases>,
 }
 
 impl Synonyms {
     pub fn new<S: AsRef<str>>(groups: &[Vec<S>]) -> Self {
-        let mut by_first: HashMap<String, Vec<Rewrite>> = HashMap::new();
+        let mut by_first: HashMap<String, Phrases> = HashMap::new();
         for group in groups {
             let Some(canonical) = group.first() else {
                 continue;
@@ -43,7 +43,7 @@ impl Synonyms {
             }
         }
         for list in by_first.values_mut() {
-            list.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
+            list.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         }
         Synonyms { by_first }
     }
@@ -101,6 +101,11 @@ pub struct Analysis {
     pub terms: Vec<Term>,
     /// Surface words after correction and synonyms, without stop words (input for n-grams).
     pub words: Vec<String>,
+    /// All tokens after correction and synonyms, stop words included, in order (word n-grams).
+    pub tokens: Vec<String>,
+    /// The sentence mark the text ends with (`?`, `!` or `.`), if any: questions, exclamations
+    /// and statements are different kinds of utterance.
+    pub end: Option<char>,
     /// Human-readable notes for explanations: corrections, compound splits, synonyms.
     pub notes: Vec<String>,
 }
@@ -192,6 +197,7 @@ impl Analyzer {
         let tokens = self.synonyms.apply(tokens, &mut notes);
         let mut terms = Vec::with_capacity(tokens.len() * 2);
         let mut words = Vec::with_capacity(tokens.len());
+        let all_tokens = tokens.clone();
         for token in tokens {
             if is_stop_word(&token) {
                 // Kept with a low weight: "was kannst du" must not become an empty question.
@@ -220,9 +226,16 @@ impl Analyzer {
             });
             words.push(token);
         }
+        let end = text
+            .trim_end()
+            .chars()
+            .last()
+            .filter(|c| matches!(c, '?' | '!' | '.'));
         Analysis {
             terms,
             words,
+            tokens: all_tokens,
+            end,
             notes,
         }
     }
@@ -369,6 +382,10 @@ mod tests {
         Analyzer::new(texts.into_iter(), synonyms)
     }
 
+    fn stems(a: &Analysis) -> Vec<String> {
+        a.terms.iter().map(|t| t.stem.clone()).collect()
+    }
+
     #[test]
     fn compounds_split_into_known_parts() {
         let a = analyzer();
@@ -401,21 +418,32 @@ mod tests {
     }
 
     #[test]
-    fn stop_words_weigh_little_and_words_are_stemmed() {
+    fn stop_words_are_down_weighted_and_words_stemmed() {
         let a = analyzer();
         let q = a.analyze_query("Wer zahlt die Mieten?");
-        let heavy: Vec<String> = q
-            .terms
-            .iter()
-            .filter(|t| t.weight >= 1.0)
-            .map(|t| t.stem.clone())
-            .collect();
-        assert_eq!(heavy, vec!["zahlt".to_owned(), "miet".into()]);
-        assert!(
-            q.terms
-                .iter()
-                .any(|t| t.stem == "die" && t.weight == STOP_WORD_WEIGHT)
+        assert_eq!(
+            stems(&q),
+            vec![
+                "wer".to_owned(),
+                "zahlt".into(),
+                "die".into(),
+                "miet".into()
+            ]
         );
+        let weights: Vec<f32> = q.terms.iter().map(|t| t.weight).collect();
+        assert_eq!(weights, vec![STOP_WORD_WEIGHT, 1.0, STOP_WORD_WEIGHT, 1.0]);
+        // Stop words stay out of the n-gram words but in the token sequence, with the sentence mark.
         assert_eq!(q.words, vec!["zahlt".to_owned(), "mieten".into()]);
+        assert_eq!(
+            q.tokens,
+            vec![
+                "wer".to_owned(),
+                "zahlt".into(),
+                "die".into(),
+                "mieten".into()
+            ]
+        );
+        assert_eq!(q.end, Some('?'));
+        assert_eq!(a.analyze_query("Miete zahlen").end, None);
     }
 }

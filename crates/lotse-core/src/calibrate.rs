@@ -45,7 +45,9 @@ impl Calibration {
         sigmoid(self.bias + self.w_top * top + self.w_margin * margin)
     }
 
-    /// Fits by Newton's method with a small ridge penalty (well-posed even for separable data).
+    /// Fits by Newton's method with a small ridge penalty (well-posed even for separable data),
+    /// halving a step that would not lower the penalised loss: scores above 1 (possible with the
+    /// classifier) make full Newton steps from the prior overshoot and diverge.
     /// Falls back to the prior when there are too few samples or only one class.
     pub fn fit(samples: &[Sample]) -> Calibration {
         let positives = samples.iter().filter(|s| s.correct).count();
@@ -55,6 +57,18 @@ impl Calibration {
         let prior = Calibration::default();
         let mut w = [prior.bias as f64, prior.w_top as f64, prior.w_margin as f64];
         let lambda = 0.05;
+        let loss = |w: &[f64; 3]| -> f64 {
+            let data: f64 = samples
+                .iter()
+                .map(|s| {
+                    let z = w[0] + w[1] * f64::from(s.top) + w[2] * f64::from(s.margin);
+                    // −log σ(±z), written so that it never overflows.
+                    let m = if s.correct { -z } else { z };
+                    m.max(0.0) + (-m.abs()).exp().ln_1p()
+                })
+                .sum();
+            data + 0.5 * lambda * (w[1] * w[1] + w[2] * w[2])
+        };
         for _ in 0..50 {
             let mut grad = [0.0f64; 3];
             let mut hess = [[0.0f64; 3]; 3];
@@ -75,14 +89,19 @@ impl Calibration {
                 hess[i][i] += lambda;
             }
             hess[0][0] += 1e-6;
-            let Some(step) = solve3(hess, grad) else {
+            let Some(mut step) = solve3(hess, grad) else {
                 break;
             };
-            let mut change = 0.0;
-            for i in 0..3 {
-                w[i] -= step[i];
-                change += step[i].abs();
+            let before = loss(&w);
+            let mut next = [w[0] - step[0], w[1] - step[1], w[2] - step[2]];
+            // (`is_nan` too: a step into overflow is no improvement.)
+            let worse = |l: f64| l.is_nan() || l > before;
+            while worse(loss(&next)) && step.iter().any(|x| x.abs() > 1e-9) {
+                step.iter_mut().for_each(|x| *x /= 2.0);
+                next = [w[0] - step[0], w[1] - step[1], w[2] - step[2]];
             }
+            let change: f64 = step.iter().map(|x| x.abs()).sum();
+            w = next;
             if change < 1e-6 {
                 break;
             }

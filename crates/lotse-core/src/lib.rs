@@ -7,6 +7,7 @@
 
 pub mod analyze;
 pub mod calibrate;
+pub mod classifier;
 pub mod content;
 pub mod engine;
 pub mod eval;
