@@ -248,8 +248,8 @@ fn print_reply(e: &lotse_app::Explained, explain: bool) {
         }
         for c in &d.ranking.candidates {
             println!(
-                "{:>6.3}  {:<40} bm25 {:.3}  n-gram {:.3}  centroid {:.3}  via {:?} „{}“",
-                c.score, c.id, c.bm25, c.ngram, c.centroid, c.matched_kind, c.matched
+                "{:>6.3}  {:<40} classifier {:.3}  bm25 {:.3}  n-gram {:.3}  centroid {:.3}  via {:?} „{}“",
+                c.score, c.id, c.classifier, c.bm25, c.ngram, c.centroid, c.matched_kind, c.matched
             );
         }
     }
