@@ -144,20 +144,41 @@ async fn question_variants_reach_their_own_answer() {
 #[test]
 fn language_versions_are_complete_and_marked() {
     let answers = builtin::answers().expect("parses");
-    let count = |lang: &str| answers.iter().filter(|a| a.versions.iter().any(|v| v.lang == lang)).count();
-    assert!(count("de-x-ls") >= 25, "Leichte Sprache versions: {}", count("de-x-ls"));
+    let count = |lang: &str| {
+        answers
+            .iter()
+            .filter(|a| a.versions.iter().any(|v| v.lang == lang))
+            .count()
+    };
+    assert!(
+        count("de-x-ls") >= 25,
+        "Leichte Sprache versions: {}",
+        count("de-x-ls")
+    );
     assert!(count("en") >= 25, "English versions: {}", count("en"));
     for a in &answers {
         for v in &a.versions {
             assert!(
-                v.lang == "de-x-ls" || (2..=3).contains(&v.lang.len()) && v.lang.chars().all(|c| c.is_ascii_lowercase()),
+                v.lang == "de-x-ls"
+                    || (2..=3).contains(&v.lang.len())
+                        && v.lang.chars().all(|c| c.is_ascii_lowercase()),
                 "{}: unexpected language tag {}",
                 a.id,
                 v.lang
             );
-            assert!(!v.title.trim().is_empty() && v.body.split_whitespace().count() >= 15, "{} ({}): empty version", a.id, v.lang);
+            assert!(
+                !v.title.trim().is_empty() && v.body.split_whitespace().count() >= 15,
+                "{} ({}): empty version",
+                a.id,
+                v.lang
+            );
             for name in placeholders(&v.body) {
-                assert!(a.body.contains(&format!("{{{{{name}}}}}")), "{} ({}): placeholder {name} not in the German body", a.id, v.lang);
+                assert!(
+                    a.body.contains(&format!("{{{{{name}}}}}")),
+                    "{} ({}): placeholder {name} not in the German body",
+                    a.id,
+                    v.lang
+                );
             }
         }
     }
