@@ -13,8 +13,10 @@ pub enum Outcome {
     Correct,
     /// A clarify that offers an answer with a right topic (counts half).
     ClarifyRight,
-    /// A confident answer with no right topic, or a clarify without one.
+    /// A confident answer with no right topic ("confidently wrong").
     Wrong,
+    /// A clarify whose options miss the right topic (not confident, but no help either).
+    ClarifyWrong,
     /// A fallback for an in-scope question.
     Abstained,
 }
@@ -24,7 +26,7 @@ impl Outcome {
         match self {
             Outcome::Correct => 1.0,
             Outcome::ClarifyRight => 0.5,
-            Outcome::Wrong | Outcome::Abstained => 0.0,
+            Outcome::Wrong | Outcome::ClarifyWrong | Outcome::Abstained => 0.0,
         }
     }
 }
@@ -46,7 +48,7 @@ pub fn score(
         "answer" => Outcome::Wrong,
         "clarify" if alternative_topics.iter().any(|t| hits(t)) => Outcome::ClarifyRight,
         "clarify" if out_of_scope => Outcome::Correct,
-        "clarify" => Outcome::Wrong,
+        "clarify" => Outcome::ClarifyWrong,
         _ if out_of_scope => Outcome::Correct,
         _ => Outcome::Abstained,
     }

@@ -93,6 +93,16 @@ static ANY: LazyLock<regex::RegexSet> = LazyLock::new(|| {
 
 /// Returns the text with personal data replaced by typed placeholders.
 pub fn redact(text: &str) -> String {
+    mask(text, true)
+}
+
+/// Returns the text with personal data removed (replaced by a space). Names, numbers and
+/// addresses never help to find a general answer, but their unknown words lower every score.
+pub fn strip(text: &str) -> String {
+    mask(text, false)
+}
+
+fn mask(text: &str, with_labels: bool) -> String {
     if !ANY.is_match(text) {
         return text.to_owned();
     }
@@ -106,13 +116,21 @@ pub fn redact(text: &str) -> String {
                     let (lead, name) = split_name(m);
                     if NOT_NAMES.iter().any(|w| name.starts_with(w)) {
                         m.to_owned()
-                    } else {
+                    } else if with_labels {
                         format!("{lead}[NAME]")
+                    } else {
+                        format!("{lead} ")
                     }
                 })
                 .into_owned();
-        } else {
+        } else if with_labels {
             out = rule.re.replace_all(&out, rule.label).into_owned();
+        } else {
+            let label = rule.label.trim_start_matches("[NAME]");
+            out = rule
+                .re
+                .replace_all(&out, if label == rule.label { " " } else { label })
+                .into_owned();
         }
     }
     out
@@ -171,6 +189,18 @@ mod tests {
             "Mein Name ist [NAME]."
         );
         assert_eq!(redact("Frau Schmidt hat gesagt"), "[NAME] hat gesagt");
+    }
+
+    #[test]
+    fn strip_removes_personal_data_without_labels() {
+        assert_eq!(
+            strip("Hallo, Jan Dummy hier, Tel. 040 66969 321, wann kommt das Geld?"),
+            " hier, Tel.  , wann kommt das Geld?"
+        );
+        assert_eq!(
+            strip("Wie hoch ist der Regelsatz?"),
+            "Wie hoch ist der Regelsatz?"
+        );
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub const EMERGENCY_TOPIC: &str = "notfall-krise";
 
 /// Decides how to reply to `question`.
 pub fn decide(index: &Index, question: &str) -> Decision {
+    // Personal data never helps to find a general answer; its unknown words only dilute scores.
+    let stripped = crate::redact::strip(question);
+    let question = stripped.as_str();
     if is_emergency(question) {
         let only_emergency = |a: &IndexAnswer| a.topics.iter().any(|t| t == EMERGENCY_TOPIC);
         let ranking = index.rank(question, Some(&only_emergency));

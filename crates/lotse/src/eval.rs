@@ -36,12 +36,13 @@ impl Tally {
     }
     fn line(&self) -> String {
         format!(
-            "n={:<3} score {:.3}  correct {:.3}  clarify-right {:.3}  wrong {:.3}  abstained {:.3}",
+            "n={:<3} score {:.3}  correct {:.3}  clarify-right {:.3}  confidently-wrong {:.3}  clarify-wrong {:.3}  abstained {:.3}",
             self.n,
             self.credit / self.n.max(1) as f64,
             self.share(Outcome::Correct),
             self.share(Outcome::ClarifyRight),
             self.share(Outcome::Wrong),
+            self.share(Outcome::ClarifyWrong),
             self.share(Outcome::Abstained)
         )
     }
@@ -83,7 +84,12 @@ pub fn run(app: &App, tenant: &str, jsonl: &str, verbose: bool) -> Result<String
             })
             .or_default()
             .add(outcome);
-        if verbose || matches!(outcome, Outcome::Wrong | Outcome::Abstained) {
+        if verbose
+            || matches!(
+                outcome,
+                Outcome::Wrong | Outcome::ClarifyWrong | Outcome::Abstained
+            )
+        {
             let got = match reply.kind {
                 lotse_core::reply::Kind::Answer => reply
                     .answer
