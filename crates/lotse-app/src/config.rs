@@ -24,6 +24,9 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// Seconds a request may take before it is answered with 503.
     pub request_timeout_secs: u64,
+    /// Mark the staff session cookie `Secure` (sent over HTTPS only). Turn on whenever Lotse
+    /// is reached through TLS (directly or behind a reverse proxy).
+    pub secure_cookies: bool,
 }
 
 impl Default for ServerConfig {
@@ -32,6 +35,7 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./lotse-data"),
             request_timeout_secs: 30,
+            secure_cookies: false,
         }
     }
 }

@@ -7,8 +7,11 @@
 
 pub mod builtin;
 pub mod config;
+pub mod diff;
+pub mod editor;
 pub mod formats;
 pub mod kb;
+pub mod staff;
 mod writer;
 
 use std::collections::HashMap;
@@ -18,11 +21,13 @@ use arc_swap::ArcSwap;
 use lotse_core::content::{Answer, Status, is_valid_id};
 use lotse_core::redact::redact;
 use lotse_core::reply::{Decision, Kind, decide};
-use lotse_store::{Db, MessageRecord, StoreError, now_ms};
+use lotse_store::{Db, MessageRecord, StoreError};
 use serde::Serialize;
 
 pub use config::Config;
 pub use kb::{Alternative, AnswerView, TenantKb};
+pub use lotse_store::{AnswerHead, AnswerVersion, AuditEntry, now_ms};
+pub use staff::{Role, Staff};
 
 /// Errors of the use cases, in terms the HTTP edge and the CLI map to messages.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +42,9 @@ pub enum AppError {
     Invalid { field: String, reason: String },
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The staff member's role or the four-eyes rule does not allow this.
+    #[error("not allowed: {0}")]
+    Forbidden(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -140,26 +148,35 @@ impl App {
     /// served from the previous knowledge until the new one is ready.
     pub async fn reload_tenant(&self, tenant: &str) -> Result<(), AppError> {
         let _guard = self.inner.rebuild.lock().await;
+        let answers = self.inner.db.live_answers(tenant).await?;
+        let kb = self.build_kb(tenant, answers).await?;
+        let mut map = HashMap::clone(&self.inner.kbs.load());
+        map.insert(tenant.to_owned(), Arc::new(kb));
+        self.inner.kbs.store(Arc::new(map));
+        Ok(())
+    }
+
+    /// Builds a tenant's knowledge from `answers` (on a blocking thread) without swapping it in.
+    pub(crate) async fn build_kb(
+        &self,
+        tenant: &str,
+        answers: Vec<Answer>,
+    ) -> Result<TenantKb, AppError> {
         let db = &self.inner.db;
         let t = db.tenant(tenant).await?;
-        let answers = db.answers(tenant).await?;
         let mut variables = builtin::shared_variables();
         variables.extend(db.variables(tenant).await?);
         let mut synonyms = builtin::synonyms();
         synonyms.extend(db.synonyms(tenant).await?);
         let engine = self.inner.config.engine;
         let today = today();
-        let kb = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             TenantKb::build(
                 &t.id, &t.name, &answers, variables, &synonyms, engine, &today,
             )
         })
         .await
-        .map_err(|e| AppError::Internal(format!("index build failed: {e}")))?;
-        let mut map = HashMap::clone(&self.inner.kbs.load());
-        map.insert(tenant.to_owned(), Arc::new(kb));
-        self.inner.kbs.store(Arc::new(map));
-        Ok(())
+        .map_err(|e| AppError::Internal(format!("index build failed: {e}")))
     }
 
     /// Answers a citizen's question (SPEC §2.1). The question is stored only in redacted form.
@@ -179,7 +196,29 @@ impl App {
         text: &str,
         conversation_id: Option<&str>,
     ) -> Result<Explained, AppError> {
+        self.explain_inner(tenant, text, conversation_id, true)
+    }
+
+    fn explain_inner(
+        &self,
+        tenant: &str,
+        text: &str,
+        conversation_id: Option<&str>,
+        record: bool,
+    ) -> Result<Explained, AppError> {
         let kb = self.kb(tenant)?;
+        self.explain_on(&kb, text, conversation_id, record)
+    }
+
+    /// Answers from the given knowledge (the live one, or a candidate in the test console).
+    pub(crate) fn explain_on(
+        &self,
+        kb: &TenantKb,
+        text: &str,
+        conversation_id: Option<&str>,
+        record: bool,
+    ) -> Result<Explained, AppError> {
+        let tenant = kb.tenant_id.as_str();
         let text = text.trim();
         if text.is_empty() {
             return Err(AppError::EmptyQuestion);
@@ -216,6 +255,9 @@ impl App {
             answer,
             alternatives,
         };
+        if !record {
+            return Ok(Explained { reply, decision });
+        }
         self.inner.writer.record(MessageRecord {
             tenant_id: tenant.to_owned(),
             id: message_id,
@@ -386,6 +428,17 @@ pub fn today() -> String {
     let days = now_ms().div_euclid(86_400_000);
     let (y, m, d) = civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// A point in time (Unix milliseconds) as `YYYY-MM-DD HH:MM` (UTC), for staff pages and logs.
+pub fn format_time(ms: i64) -> String {
+    let (y, m, d) = civil_from_days(ms.div_euclid(86_400_000));
+    let minutes = ms.rem_euclid(86_400_000) / 60_000;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        minutes / 60,
+        minutes % 60
+    )
 }
 
 /// Converts days since 1970-01-01 to a (year, month, day) civil date (H. Hinnant's algorithm).

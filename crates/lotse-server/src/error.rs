@@ -132,6 +132,12 @@ impl From<AppError> for ApiError {
             AppError::Conflict(m) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", "Das gibt es bereits.", m)
             }
+            AppError::Forbidden(m) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Dazu fehlt Ihnen die Berechtigung.",
+                m,
+            ),
             AppError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 ApiError::internal()

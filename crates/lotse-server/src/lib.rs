@@ -1,8 +1,9 @@
 //! The HTTP edge of Lotse: the only crate that knows HTTP, JSON, headers and HTML.
 //!
 //! Routes, error mapping, rate limiting, security headers, metrics, the embedded widget and the
-//! server-rendered public pages. Handlers are thin: they parse, call `lotse-app`, and map errors.
+//! server-rendered public pages, and the staff workspace (`admin`). Handlers are thin: they parse, call `lotse-app`, and map errors.
 
+mod admin;
 pub mod api;
 pub mod error;
 mod health;
@@ -36,6 +37,7 @@ pub struct AppState {
     pub app: App,
     metrics: Option<PrometheusHandle>,
     limiter: Option<Arc<RateLimiter>>,
+    admin: Arc<admin::AdminState>,
 }
 
 impl AppState {
@@ -45,10 +47,12 @@ impl AppState {
         let limiter = rl
             .enabled
             .then(|| Arc::new(RateLimiter::new(rl.per_minute, rl.burst)));
+        let admin = Arc::new(admin::AdminState::new(app.config().server.secure_cookies));
         AppState {
             app,
             metrics,
             limiter,
+            admin,
         }
     }
 }
@@ -88,6 +92,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(public_api)
+        .merge(admin::routes(&state))
         .route("/widget.js", get(pages::widget_js).layer(cors))
         .route("/assets/page.css", get(pages::page_css))
         .route("/t/{tenant}", get(pages::chat_page))

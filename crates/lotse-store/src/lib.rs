@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
+mod staff;
+pub use staff::{AnswerHead, AuditEntry, SessionRecord, UserRecord};
+
 /// What can go wrong, in terms a caller can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -312,6 +315,22 @@ impl Db {
             .collect()
     }
 
+    /// The published (live) version of every answer that has one, ordered by id. This is what
+    /// citizens are answered from, even while a newer draft or review version exists.
+    pub async fn live_answers(&self, tenant: &str) -> Result<Vec<Answer>> {
+        let rows = sqlx::query(
+            "SELECT v.document FROM answers a JOIN answer_versions v \
+             ON v.tenant_id = a.tenant_id AND v.answer_id = a.id AND v.version = a.published_version \
+             WHERE a.tenant_id = $1 ORDER BY a.id",
+        )
+        .bind(tenant)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| answer_from_json(&r.get::<String, _>(0)))
+            .collect()
+    }
+
     pub async fn answer(&self, tenant: &str, id: &str) -> Result<Answer> {
         let doc: Option<String> = sqlx::query_scalar(
             "SELECT v.document FROM answers a JOIN answer_versions v \
@@ -482,27 +501,38 @@ async fn save_in(
         reason: e.to_string(),
     })?;
     if current.is_some() {
-        sqlx::query("UPDATE answers SET version = $3, status = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(&answer.id)
-            .bind(version)
-            .bind(answer.status.as_str())
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+        // Publishing moves the live pointer, archiving clears it; drafts and reviews leave the
+        // published version online until they are published themselves.
+        sqlx::query(
+            "UPDATE answers SET version = $3, status = $4, updated_at = $5, published_version = \
+             CASE $4 WHEN 'published' THEN $3 WHEN 'archived' THEN NULL ELSE published_version END \
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant)
+        .bind(&answer.id)
+        .bind(version)
+        .bind(answer.status.as_str())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
     } else {
-        sqlx::query("INSERT INTO answers (tenant_id, id, version, status, updated_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(tenant)
-            .bind(&answer.id)
-            .bind(version)
-            .bind(answer.status.as_str())
-            .bind(now)
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Unavailable(m) if m.contains("FOREIGN KEY") => StoreError::NotFound(format!("tenant '{tenant}'")),
-                other => other,
-            })?;
+        sqlx::query(
+            "INSERT INTO answers (tenant_id, id, version, status, updated_at, published_version) \
+             VALUES ($1, $2, $3, $4, $5, CASE $4 WHEN 'published' THEN $3 ELSE NULL END)",
+        )
+        .bind(tenant)
+        .bind(&answer.id)
+        .bind(version)
+        .bind(answer.status.as_str())
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Unavailable(m) if m.contains("FOREIGN KEY") => {
+                StoreError::NotFound(format!("tenant '{tenant}'"))
+            }
+            other => other,
+        })?;
     }
     sqlx::query(
         "INSERT INTO answer_versions (tenant_id, answer_id, version, document, author, created_at) VALUES ($1, $2, $3, $4, $5, $6)",

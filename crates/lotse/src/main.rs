@@ -74,10 +74,29 @@ enum Command {
         verbose: bool,
         file: PathBuf,
     },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Configuration commands.
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account. The password is read from stdin when stdin is not a terminal;
+    /// otherwise a one-time password is printed, to be changed at the first sign-in.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        /// admin | editor | reviewer | viewer
+        #[arg(long)]
+        role: String,
+        email: String,
     },
 }
 
@@ -213,8 +232,50 @@ async fn run(command: Command, cfg: lotse_app::Config) -> Result<()> {
             print!("{report}");
             Ok(())
         }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    tenant,
+                    role,
+                    email,
+                },
+        } => add_user(&cfg, &tenant, &role, &email).await,
         Command::Config { .. } => Ok(()),
     }
+}
+
+async fn add_user(cfg: &lotse_app::Config, tenant: &str, role: &str, email: &str) -> Result<()> {
+    use std::io::IsTerminal as _;
+    let role: lotse_app::Role = role.parse()?;
+    let email = lotse_app::staff::normalize_email(email);
+    let email = email.as_str();
+    let password = if std::io::stdin().is_terminal() {
+        None
+    } else {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading the password from stdin")?;
+        let line = text.lines().next().unwrap_or_default().to_owned();
+        anyhow::ensure!(
+            !line.is_empty(),
+            "stdin is empty: pipe the password in, or run in a terminal for a one-time password"
+        );
+        Some(line)
+    };
+    let app = open(cfg).await?;
+    app.seed_demo().await?;
+    let one_time = app
+        .add_user(tenant, email, role, password.as_deref())
+        .await
+        .with_context(|| format!("creating the account '{email}' in '{tenant}'"))?;
+    match one_time {
+        Some(pw) => println!(
+            "Konto {email} ({role}) in '{tenant}' angelegt.\nEinmal-Passwort: {pw}\nBei der ersten Anmeldung unter /admin/login muss es geändert werden."
+        ),
+        None => println!("Konto {email} ({role}) in '{tenant}' angelegt."),
+    }
+    Ok(())
 }
 
 fn print_reply(e: &lotse_app::Explained, explain: bool) {

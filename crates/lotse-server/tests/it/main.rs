@@ -1,6 +1,9 @@
 //! HTTP tests: in-process (`Router::oneshot`) for every route and error case, and one smoke
 //! test over a real listener on port 0.
 
+mod admin;
+mod admin_workflow;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -100,3 +100,92 @@ async fn bad_tenant_ids_and_duplicates_are_refused() {
         Err(StoreError::NotFound(_))
     ));
 }
+
+#[tokio::test]
+async fn a_draft_on_top_of_a_published_answer_keeps_it_live_until_archived() {
+    let db = Db::open_url("sqlite::memory:").await.expect("open");
+    db.create_tenant("a", "A").await.expect("tenant");
+    db.save_answer("a", &answer("x", "live"), "erika")
+        .await
+        .expect("save");
+    let mut draft = answer("x", "entwurf");
+    draft.status = lotse_core::content::Status::Draft;
+    db.save_answer("a", &draft, "max").await.expect("draft");
+    assert_eq!(db.answer("a", "x").await.expect("current").body, "entwurf");
+    assert_eq!(db.live_answers("a").await.expect("live")[0].body, "live");
+    let head = &db.answer_heads("a").await.expect("heads")[0];
+    assert_eq!((head.version, head.published_version), (2, Some(1)));
+    draft.status = lotse_core::content::Status::Archived;
+    db.save_answer("a", &draft, "max").await.expect("archive");
+    assert!(db.live_answers("a").await.expect("live").is_empty());
+    let mut new_draft = answer("y", "nur entwurf");
+    new_draft.status = lotse_core::content::Status::Review;
+    db.save_answer("a", &new_draft, "max")
+        .await
+        .expect("review");
+    assert!(
+        db.live_answers("a").await.expect("live").is_empty(),
+        "never published, never live"
+    );
+}
+
+#[tokio::test]
+async fn staff_accounts_sessions_and_audit_are_tenant_scoped() {
+    let db = Db::open_url("sqlite::memory:").await.expect("open");
+    db.create_tenant("a", "A").await.expect("tenant");
+    db.create_tenant("b", "B").await.expect("tenant");
+    db.insert_user("a", "anna@a.example", "editor", "$argon2id$x", false)
+        .await
+        .expect("user");
+    let dup = db
+        .insert_user("b", "anna@a.example", "editor", "$argon2id$x", false)
+        .await;
+    assert!(
+        matches!(dup, Err(StoreError::Conflict(_))),
+        "an address signs in to one tenant only"
+    );
+    assert!(matches!(
+        db.user("b", "anna@a.example").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        db.user_by_email("anna@a.example")
+            .await
+            .expect("db")
+            .expect("user")
+            .tenant_id,
+        "a"
+    );
+
+    let far = lotse_store::now_ms() + 60_000;
+    db.insert_session("a", "anna@a.example", "hash1", "csrf1", far)
+        .await
+        .expect("session");
+    db.delete_session("b", "hash1").await.expect("delete in b");
+    assert!(
+        db.session("hash1", lotse_store::now_ms())
+            .await
+            .expect("db")
+            .is_some(),
+        "b cannot end a's session"
+    );
+    assert!(
+        db.session("hash1", far).await.expect("db").is_none(),
+        "expired sessions are not found"
+    );
+
+    let entry = lotse_store::AuditEntry {
+        at: 1,
+        actor: "anna@a.example".into(),
+        action: "answer.publish".into(),
+        target: "x".into(),
+        before: None,
+        after: Some(serde_json::json!({"body": "neu"})),
+    };
+    db.insert_audit("a", &entry).await.expect("audit");
+    assert_eq!(
+        db.audit_log("a", 10).await.expect("log")[0].after,
+        entry.after
+    );
+    assert!(db.audit_log("b", 10).await.expect("log").is_empty());
+}

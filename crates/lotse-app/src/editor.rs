@@ -1,0 +1,408 @@
+//! The answer editor's use cases: list and filter, save through the status workflow (with the
+//! optional four-eyes rule), history, restore, preview and the test console.
+//!
+//! Every save is a new version with its author. Citizens are answered from the published
+//! version only, so a draft saved on top of a published answer does not take it offline.
+
+use lotse_core::content::{Answer, Status};
+use lotse_core::text::fold;
+use lotse_store::{AnswerHead, AnswerVersion};
+use serde::Serialize;
+
+use crate::staff::{Role, Staff};
+use crate::{App, AppError, Explained, builtin, kb};
+
+/// Filters of the answer list; empty strings mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct AnswerFilter {
+    /// Words searched in id, title, question variants and body (umlauts folded).
+    pub query: String,
+    pub topic: String,
+    pub status: String,
+    /// Only answers whose legal details the job centre still has to check.
+    pub legal_check: bool,
+    /// Only answers whose `as_of` is older than 12 months or whose `valid_until` has passed.
+    pub stale: bool,
+}
+
+/// One line of the answer list.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerRow {
+    pub id: String,
+    pub title: String,
+    pub topics: Vec<String>,
+    pub status: Status,
+    /// Citizens get a published version of this answer.
+    pub live: bool,
+    /// A newer draft or review version exists on top of the published one.
+    pub pending: bool,
+    pub legal_check: bool,
+    pub stale: bool,
+    pub as_of: Option<String>,
+    pub version: i64,
+}
+
+/// What a save does with the status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Draft,
+    Review,
+    Publish,
+    Archive,
+}
+
+impl Action {
+    fn status(self) -> Status {
+        match self {
+            Action::Draft => Status::Draft,
+            Action::Review => Status::Review,
+            Action::Publish => Status::Published,
+            Action::Archive => Status::Archived,
+        }
+    }
+}
+
+/// True when the answer is out of date on `today` (`YYYY-MM-DD`).
+pub fn is_stale(answer: &Answer, today: &str) -> bool {
+    let year_ago = today
+        .get(..4)
+        .and_then(|y| y.parse::<i32>().ok())
+        .map(|y| format!("{:04}{}", y - 1, &today[4..]))
+        .unwrap_or_default();
+    answer
+        .as_of
+        .as_deref()
+        .is_some_and(|d| d < year_ago.as_str())
+        || answer.valid_until.as_deref().is_some_and(|d| d < today)
+}
+
+/// Two versions say the same, whatever their status.
+fn same_content(a: &Answer, b: &Answer) -> bool {
+    let mut b = b.clone();
+    b.status = a.status;
+    *a == b
+}
+
+/// Who wrote the content of the newest version: walking back through versions that only
+/// changed the status, the author of the oldest one.
+pub fn content_author(history: &[AnswerVersion]) -> Option<&str> {
+    let mut author = history.first()?.author.as_str();
+    for pair in history.windows(2) {
+        if !same_content(&pair[0].answer, &pair[1].answer) {
+            break;
+        }
+        author = pair[1].author.as_str();
+    }
+    Some(author)
+}
+
+/// Source links must be web, mail or phone links (or empty): they end up as links in citizens'
+/// browsers and in staff pages.
+fn check_sources(answer: &Answer) -> Result<(), AppError> {
+    let ok = |u: &str| {
+        u.is_empty()
+            || ["https://", "http://", "mailto:", "tel:"]
+                .iter()
+                .any(|p| u.starts_with(p))
+    };
+    match answer.sources.iter().find(|s| !ok(&s.url)) {
+        Some(s) => Err(AppError::Invalid {
+            field: "sources".into(),
+            reason: format!(
+                "'{}' is not a link starting with https://, http://, mailto: or tel:",
+                s.url
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn forbidden(reason: &str) -> AppError {
+    AppError::Forbidden(reason.to_owned())
+}
+
+impl App {
+    /// Whether the tenant requires four-eyes approval (`"four_eyes": true` in its settings).
+    pub async fn four_eyes(&self, tenant: &str) -> Result<bool, AppError> {
+        let t = self.db().tenant(tenant).await?;
+        Ok(t.settings
+            .get("four_eyes")
+            .and_then(serde_json::Value::as_bool)
+            == Some(true))
+    }
+
+    /// The tenant's answers (current versions) that pass the filter.
+    pub async fn list_answers(
+        &self,
+        tenant: &str,
+        filter: &AnswerFilter,
+        today: &str,
+    ) -> Result<Vec<AnswerRow>, AppError> {
+        let answers = self.db().answers(tenant).await?;
+        let heads = self.db().answer_heads(tenant).await?;
+        let words: Vec<String> = fold(&filter.query)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        // Two queries: a save between them must not pair an answer with another's state.
+        let heads: std::collections::HashMap<&str, &AnswerHead> =
+            heads.iter().map(|h| (h.id.as_str(), h)).collect();
+        let mut rows = Vec::new();
+        for a in &answers {
+            let Some(h) = heads.get(a.id.as_str()) else {
+                continue;
+            };
+            let stale = is_stale(a, today);
+            let matches = (filter.topic.is_empty() || a.topics.contains(&filter.topic))
+                && (filter.status.is_empty() || a.status.as_str() == filter.status)
+                && (!filter.legal_check || a.legal_check)
+                && (!filter.stale || stale)
+                && (words.is_empty() || {
+                    let hay = fold(&format!(
+                        "{} {} {} {}",
+                        a.id,
+                        a.title,
+                        a.questions.join(" "),
+                        a.body
+                    ));
+                    words.iter().all(|w| hay.contains(w.as_str()))
+                });
+            if matches {
+                rows.push(AnswerRow {
+                    id: a.id.clone(),
+                    title: a.title.clone(),
+                    topics: a.topics.clone(),
+                    status: a.status,
+                    live: h.published_version.is_some(),
+                    pending: h.published_version.is_some_and(|p| p != h.version),
+                    legal_check: a.legal_check,
+                    stale,
+                    as_of: a.as_of.clone(),
+                    version: h.version,
+                });
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The current version of an answer and its state.
+    pub async fn answer_for_edit(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<(Answer, AnswerHead), AppError> {
+        let answer = self.db().answer(tenant, id).await?;
+        let head = self.db().answer_head(tenant, id).await?;
+        Ok((answer, head))
+    }
+
+    /// Saves a staff member's edit as a new version with the status the action asks for.
+    /// `create` says whether this must be a new answer (else it must exist). Publishing and
+    /// archiving reload the tenant's knowledge, so the change is live when this returns.
+    pub async fn save_edit(
+        &self,
+        staff: &Staff,
+        mut answer: Answer,
+        action: Action,
+        create: bool,
+    ) -> Result<i64, AppError> {
+        let tenant = staff.tenant.as_str();
+        if staff.role < Role::Editor {
+            return Err(forbidden("viewers cannot change answers"));
+        }
+        let before = match self.db().answer(tenant, &answer.id).await {
+            Ok(a) if create => {
+                return Err(AppError::Conflict(format!(
+                    "answer '{}' exists already",
+                    a.id
+                )));
+            }
+            Ok(a) => Some(a),
+            Err(lotse_store::StoreError::NotFound(_)) if create => None,
+            Err(e) => return Err(e.into()),
+        };
+        answer.status = action.status();
+        self.check_topics(&answer, before.as_ref())?;
+        check_sources(&answer)?;
+        if matches!(action, Action::Publish | Action::Archive) {
+            self.check_may_publish(staff, &answer, before.as_ref())
+                .await?;
+        }
+        answer
+            .validate(&|t| lotse_core::content::is_valid_id(t))
+            .map_err(|e| AppError::Invalid {
+                field: "answer".into(),
+                reason: e.to_string(),
+            })?;
+        let version = self.db().save_answer(tenant, &answer, &staff.email).await?;
+        if matches!(action, Action::Publish | Action::Archive) {
+            self.reload_tenant(tenant).await?;
+        }
+        let action_name = match action {
+            Action::Draft => "answer.save_draft",
+            Action::Review => "answer.submit_review",
+            Action::Publish => "answer.publish",
+            Action::Archive => "answer.archive",
+        };
+        let json = |a: &Answer| serde_json::to_value(a).ok();
+        self.audit(
+            tenant,
+            &staff.email,
+            action_name,
+            &answer.id,
+            before.as_ref().and_then(json),
+            json(&answer),
+        )
+        .await?;
+        Ok(version)
+    }
+
+    /// Topics must come from the taxonomy; topics an answer already had (e.g. from an
+    /// import) may stay.
+    fn check_topics(&self, answer: &Answer, before: Option<&Answer>) -> Result<(), AppError> {
+        let taxonomy = builtin::taxonomy();
+        for t in &answer.topics {
+            let known = taxonomy.iter().any(|x| &x.slug == t)
+                || before.is_some_and(|b| b.topics.contains(t));
+            if !known {
+                return Err(AppError::Invalid {
+                    field: "topics".into(),
+                    reason: format!("'{t}' is not a topic of the taxonomy"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The four-eyes rule: only reviewers and admins publish or archive, and the author of the
+    /// content cannot publish it. Without four-eyes, editors may publish.
+    async fn check_may_publish(
+        &self,
+        staff: &Staff,
+        answer: &Answer,
+        before: Option<&Answer>,
+    ) -> Result<(), AppError> {
+        if !self.four_eyes(&staff.tenant).await? {
+            return Ok(());
+        }
+        if staff.role < Role::Reviewer {
+            return Err(forbidden("four-eyes: only reviewers publish"));
+        }
+        if answer.status == Status::Archived {
+            return Ok(());
+        }
+        let unchanged = before.is_some_and(|b| same_content(b, answer));
+        if !unchanged {
+            return Err(forbidden(
+                "four-eyes: a changed text must be saved for review and published by someone else",
+            ));
+        }
+        let history = self.db().answer_history(&staff.tenant, &answer.id).await?;
+        if content_author(&history) == Some(staff.email.as_str()) {
+            return Err(forbidden(
+                "four-eyes: the author cannot publish their own change",
+            ));
+        }
+        Ok(())
+    }
+
+    /// All versions of an answer, newest first.
+    pub async fn history(&self, tenant: &str, id: &str) -> Result<Vec<AnswerVersion>, AppError> {
+        Ok(self.db().answer_history(tenant, id).await?)
+    }
+
+    /// Makes an older version the current one again, as a new draft (it is published like any
+    /// other change).
+    pub async fn restore_version(
+        &self,
+        staff: &Staff,
+        id: &str,
+        version: i64,
+    ) -> Result<i64, AppError> {
+        let history = self.history(&staff.tenant, id).await?;
+        let old = history
+            .into_iter()
+            .find(|v| v.version == version)
+            .ok_or_else(|| AppError::NotFound {
+                what: format!("version {version} of answer '{id}'"),
+            })?;
+        let new_version = self
+            .save_edit(staff, old.answer, Action::Draft, false)
+            .await?;
+        let versions = serde_json::json!({"restored": version, "as": new_version});
+        self.audit(
+            &staff.tenant,
+            &staff.email,
+            "answer.restore",
+            id,
+            None,
+            Some(versions),
+        )
+        .await?;
+        Ok(new_version)
+    }
+
+    /// Turns the four-eyes rule on or off (admins only).
+    pub async fn set_four_eyes(&self, staff: &Staff, on: bool) -> Result<(), AppError> {
+        if staff.role < Role::Admin {
+            return Err(forbidden("only admins change tenant settings"));
+        }
+        let before = self.db().tenant(&staff.tenant).await?.settings;
+        let mut after = before.clone();
+        if !after.is_object() {
+            after = serde_json::json!({});
+        }
+        after["four_eyes"] = serde_json::Value::Bool(on);
+        self.db().set_tenant_settings(&staff.tenant, &after).await?;
+        self.audit(
+            &staff.tenant,
+            &staff.email,
+            "tenant.settings",
+            &staff.tenant,
+            Some(before),
+            Some(after),
+        )
+        .await
+    }
+
+    /// The newest entries of the tenant's audit log (reviewers and admins).
+    pub async fn audit_log(
+        &self,
+        staff: &Staff,
+        limit: i64,
+    ) -> Result<Vec<lotse_store::AuditEntry>, AppError> {
+        if staff.role < Role::Reviewer {
+            return Err(forbidden("only reviewers and admins read the audit log"));
+        }
+        Ok(self.db().audit_log(&staff.tenant, limit).await?)
+    }
+
+    /// The answer as citizens would see it: placeholders resolved, Markdown rendered.
+    pub fn preview(&self, tenant: &str, answer: &Answer) -> Result<kb::AnswerView, AppError> {
+        let kb = self.kb(tenant)?;
+        Ok(kb::render(answer, &kb.variables))
+    }
+
+    /// The tenant's knowledge as it would be if every draft and review version were
+    /// published (archived answers stay out). For trying unpublished changes before publishing.
+    pub async fn candidate_kb(&self, tenant: &str) -> Result<kb::TenantKb, AppError> {
+        let mut answers = self.db().answers(tenant).await?;
+        for a in &mut answers {
+            if matches!(a.status, Status::Draft | Status::Review) {
+                a.status = Status::Published;
+            }
+        }
+        self.build_kb(tenant, answers).await
+    }
+
+    /// Like [`App::try_question`], on a candidate knowledge from [`App::candidate_kb`].
+    pub fn try_question_on(&self, kb: &kb::TenantKb, text: &str) -> Result<Explained, AppError> {
+        self.explain_on(kb, text, None, false)
+    }
+
+    /// Asks as a citizen would, without recording the question (staff tests must not show up
+    /// in the inbox or the statistics).
+    pub fn try_question(&self, tenant: &str, text: &str) -> Result<Explained, AppError> {
+        self.explain_inner(tenant, text, None, false)
+    }
+}

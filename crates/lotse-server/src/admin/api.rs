@@ -1,0 +1,162 @@
+//! The staff JSON API under `/api/v1/admin` (same session as the pages; writes need the
+//! `X-CSRF-Token` header). Errors use the common `{"error": {"code", …}}` format.
+
+use axum::extract::{Path, Query, State};
+use axum::{Extension, Json};
+use lotse_app::editor::{Action, AnswerRow};
+use lotse_app::{Explained, Staff, today};
+use lotse_core::content::Answer;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::answers::ListQuery;
+use crate::AppState;
+use crate::error::{ApiError, ApiJson};
+
+/// `GET /api/v1/admin/me`: who is signed in, and the CSRF token for writes.
+pub async fn me(Extension(staff): Extension<Staff>) -> Json<Value> {
+    Json(json!({
+        "tenant": staff.tenant,
+        "email": staff.email,
+        "role": staff.role,
+        "csrf_token": staff.csrf_token,
+    }))
+}
+
+/// `GET /api/v1/admin/answers`: the filtered answer list (same filters as the page).
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(staff): Extension<Staff>,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Vec<AnswerRow>>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .list_answers(&staff.tenant, &query.filter(), &today())
+            .await?,
+    ))
+}
+
+#[derive(Serialize)]
+pub struct AnswerState {
+    answer: Answer,
+    version: i64,
+    published_version: Option<i64>,
+}
+
+/// `GET /api/v1/admin/answers/{id}`: the current version and the live version number.
+pub async fn get_answer(
+    State(state): State<AppState>,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<String>,
+) -> Result<Json<AnswerState>, ApiError> {
+    let (answer, head) = state.app.answer_for_edit(&staff.tenant, &id).await?;
+    Ok(Json(AnswerState {
+        answer,
+        version: head.version,
+        published_version: head.published_version,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaveRequest {
+    answer: Answer,
+    /// `draft`, `review`, `publish` or `archive`.
+    action: String,
+    /// True to create a new answer (the id must be free).
+    #[serde(default)]
+    create: bool,
+    /// The version the change is based on; when the answer has moved on since, 409 `conflict`.
+    #[serde(default)]
+    base_version: Option<i64>,
+}
+
+/// `POST /api/v1/admin/answers/{id}`: saves a new version.
+pub async fn save(
+    State(state): State<AppState>,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<SaveRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let action = match req.action.as_str() {
+        "draft" => Action::Draft,
+        "review" => Action::Review,
+        "publish" => Action::Publish,
+        "archive" => Action::Archive,
+        _ => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                "Unbekannte Aktion.",
+                "action must be draft, review, publish or archive",
+            ));
+        }
+    };
+    if req.answer.id != id {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "Die Kennung passt nicht zur Adresse.",
+            "answer.id must equal the id in the path",
+        ));
+    }
+    if let Some(base) = req.base_version {
+        let (_, head) = state.app.answer_for_edit(&staff.tenant, &id).await?;
+        if head.version != base {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "conflict",
+                "Diese Antwort wurde inzwischen von jemand anderem gespeichert.",
+                format!("the answer is at version {}, not {base}", head.version),
+            ));
+        }
+    }
+    let version = state
+        .app
+        .save_edit(&staff, req.answer, action, req.create)
+        .await?;
+    Ok(Json(json!({ "id": id, "version": version })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleRequest {
+    text: String,
+}
+
+/// `POST /api/v1/admin/console`: a question with the engine's reasoning (not recorded).
+pub async fn console(
+    State(state): State<AppState>,
+    Extension(staff): Extension<Staff>,
+    ApiJson(req): ApiJson<ConsoleRequest>,
+) -> Result<Json<Explained>, ApiError> {
+    Ok(Json(state.app.try_question(&staff.tenant, &req.text)?))
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("route")
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// `POST /api/v1/admin/preview`: title and Markdown body rendered exactly as citizens see
+/// them (placeholders resolved, sanitised HTML). Used by the editor's live preview.
+pub async fn preview(
+    State(state): State<AppState>,
+    Extension(staff): Extension<Staff>,
+    ApiJson(req): ApiJson<PreviewRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let draft = Answer::new("preview", &req.title, Vec::new(), Vec::new(), &req.body);
+    let view = state.app.preview(&staff.tenant, &draft)?;
+    Ok(Json(
+        json!({ "title": view.title, "body_html": view.body_html }),
+    ))
+}

@@ -1,0 +1,365 @@
+//! Workflow tests of the staff workspace over HTTP: publishing live, preview, history, the
+//! test console, one-time passwords, settings and the audit log.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use lotse_app::Role;
+use serde_json::json;
+
+use super::admin::{
+    PW, citizen_answer, cookie_value, default_setup, form, get_with, hidden_csrf, location, login,
+    set_cookies, submit, try_login,
+};
+use super::{post_json, send};
+
+#[tokio::test]
+async fn a_published_edit_is_answered_to_citizens_right_away() {
+    let (r, app) = default_setup().await;
+    let s = login(&r, "editor@demo.example").await;
+    let question = "Wer zahlt meine Mietkaution?";
+    let before = citizen_answer(&r, question).await;
+    let id = before["id"].as_str().expect("id").to_owned();
+    let (mut answer, _) = app.answer_for_edit("demo", &id).await.expect("answer");
+    answer.body =
+        "Neu: Die Kaution übernimmt das Jobcenter als Darlehen. Telefon: {{jobcenter.telefon}}"
+            .into();
+
+    let (status, _, html) = submit(&r, &s, &id, &answer, "preview", Some(&s.csrf)).await;
+    assert_eq!(status, StatusCode::OK);
+    let phone = app.kb("demo").expect("kb").variables["jobcenter.telefon"].clone();
+    assert!(
+        html.contains(&format!("Telefon: {phone}")),
+        "the preview resolves placeholders"
+    );
+    assert_eq!(
+        citizen_answer(&r, question).await,
+        before,
+        "a preview saves nothing"
+    );
+
+    let (status, _, _) = submit(&r, &s, &id, &answer, "draft", Some(&s.csrf)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        citizen_answer(&r, question).await,
+        before,
+        "a draft is not live"
+    );
+
+    let started = std::time::Instant::now();
+    let (status, headers, _) = submit(&r, &s, &id, &answer, "publish", Some(&s.csrf)).await;
+    assert_eq!(
+        (status, location(&headers)),
+        (
+            StatusCode::SEE_OTHER,
+            format!("/admin/antworten/{id}?ok=publish").as_str()
+        )
+    );
+    let after = citizen_answer(&r, question).await;
+    // SPEC §4: live in under 1 s. Timing is measured and printed, not asserted (no timing
+    // thresholds in tests: they flake on a busy machine); docs/benchmarks.md records it.
+    eprintln!(
+        "publish → first citizen reply with the new text: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        after["body_markdown"]
+            .as_str()
+            .expect("body")
+            .starts_with("Neu: Die Kaution"),
+        "{after}"
+    );
+
+    let (status, _, _, html) = send(
+        &r,
+        get_with(&format!("/admin/antworten/{id}/verlauf"), &s.cookie),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Fassung 3")
+            && html.contains("editor@demo.example")
+            && html.contains("class=\"added\"")
+    );
+}
+
+#[tokio::test]
+async fn console_explains_and_one_time_passwords_must_be_changed() {
+    let (r, app) = default_setup().await;
+    let s = login(&r, "viewer@demo.example").await;
+    let (status, _, _, html) = send(
+        &r,
+        get_with("/admin/konsole?q=Wer+zahlt+meine+Mietkaution%3F", &s.cookie),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Rangfolge der Antworten") && html.contains("(gewählt)"),
+        "{html}"
+    );
+
+    // A new answer saved as a draft: the console shows the reply before and after publishing.
+    let editor = login(&r, "editor@demo.example").await;
+    let fields = [
+        ("csrf", editor.csrf.as_str()),
+        ("id", "zauberwald"),
+        ("title", "Der Zauberwald-Schalter"),
+        ("body", "Den Zauberwald-Schalter gibt es im Erdgeschoss."),
+        ("topics", "antrag-erstantrag"),
+        (
+            "questions",
+            "Wo ist der Zauberwald-Schalter?\nZauberwald Schalter finden",
+        ),
+        ("action", "draft"),
+    ];
+    let (status, headers, _, body) =
+        send(&r, form("/admin/antworten/neu", &editor.cookie, &fields)).await;
+    assert_eq!(
+        (status, location(&headers)),
+        (
+            StatusCode::SEE_OTHER,
+            "/admin/antworten/zauberwald?ok=draft"
+        ),
+        "{body}"
+    );
+    let uri = "/admin/konsole?q=Wo+ist+der+Zauberwald-Schalter%3F&entwuerfe=1";
+    let (status, _, _, html) = send(&r, get_with(uri, &s.cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("bekäme diese Frage eine andere Antwort")
+            && html.contains("Den Zauberwald-Schalter gibt es"),
+        "{html}"
+    );
+    assert_ne!(
+        citizen_answer(&r, "Wo ist der Zauberwald-Schalter?").await["id"],
+        "zauberwald",
+        "the draft is not live"
+    );
+
+    let otp = app
+        .add_user("demo", "neu@demo.example", Role::Editor, None)
+        .await
+        .expect("add")
+        .expect("otp");
+    let (status, headers, _) = try_login(&r, "neu@demo.example", &otp).await;
+    assert_eq!(
+        (status, location(&headers)),
+        (StatusCode::SEE_OTHER, "/admin/passwort")
+    );
+    let cookie = format!(
+        "lotse_admin={}",
+        cookie_value(&set_cookies(&headers), "lotse_admin").expect("cookie")
+    );
+    let (status, headers, _, _) = send(&r, get_with("/admin/antworten", &cookie)).await;
+    assert_eq!(
+        (status, location(&headers)),
+        (StatusCode::SEE_OTHER, "/admin/passwort")
+    );
+    let (status, _, err, _) = send(&r, get_with("/api/v1/admin/answers", &cookie)).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("password_change_required"))
+    );
+    let (_, _, _, page) = send(&r, get_with("/admin/passwort", &cookie)).await;
+    let csrf = hidden_csrf(&page);
+    let req = form(
+        "/admin/passwort",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("current", &otp),
+            ("new", PW),
+            ("confirm", PW),
+        ],
+    );
+    let (status, _, _, html) = send(&r, req).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Ihr Passwort wurde geändert."));
+    let (status, _, _, _) = send(&r, get_with("/admin/antworten", &cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn settings_audit_log_and_live_preview() {
+    let (r, app) = default_setup().await;
+    app.add_user("demo", "admin@demo.example", Role::Admin, Some(PW))
+        .await
+        .expect("admin");
+    let admin = login(&r, "admin@demo.example").await;
+    let editor = login(&r, "editor@demo.example").await;
+
+    let (status, _, _, _) = send(
+        &r,
+        form(
+            "/admin/einstellungen",
+            &editor.cookie,
+            &[("csrf", &editor.csrf), ("four_eyes", "1")],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only admins change settings");
+    assert!(!app.four_eyes("demo").await.expect("settings"));
+    let (status, _, _, _) = send(
+        &r,
+        form(
+            "/admin/einstellungen",
+            &admin.cookie,
+            &[("csrf", &admin.csrf), ("four_eyes", "1")],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(app.four_eyes("demo").await.expect("settings"));
+
+    let (status, _, _, _) = send(&r, get_with("/admin/protokoll", &editor.cookie)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, headers, _, html) = send(&r, get_with("/admin/protokoll", &admin.cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    assert!(
+        html.contains("tenant.settings") && html.contains("&#34;four_eyes&#34;: true"),
+        "{html}"
+    );
+
+    let body = json!({"title": "T", "body": "Rufen Sie an: {{jobcenter.telefon}} <script>alert(1)</script>"}).to_string();
+    let mut req = post_json("/api/v1/admin/preview", &body);
+    req.headers_mut()
+        .insert(header::COOKIE, editor.cookie.parse().expect("h"));
+    req.headers_mut()
+        .insert("x-csrf-token", editor.csrf.parse().expect("h"));
+    let (status, _, preview, _) = send(&r, req).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    let html = preview["body_html"].as_str().expect("html");
+    let phone = &app.kb("demo").expect("kb").variables["jobcenter.telefon"];
+    assert!(
+        html.contains(phone.as_str()) && !html.contains("<script>"),
+        "{html}"
+    );
+    let (status, headers, _, js) = send(
+        &r,
+        Request::get("/assets/admin.js")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/javascript")
+            && js.contains("/api/v1/admin/preview")
+    );
+}
+
+#[tokio::test]
+async fn unticking_the_example_flag_marks_the_content_as_checked() {
+    let (r, app) = default_setup().await;
+    let s = login(&r, "editor@demo.example").await;
+    let (mut answer, _) = app
+        .answer_for_edit("demo", "regelbedarf-hoehe")
+        .await
+        .expect("answer");
+    assert!(answer.legal_check, "built-in content is example content");
+    let (_, _, _, html) = send(
+        &r,
+        get_with("/admin/antworten/regelbedarf-hoehe", &s.cookie),
+    )
+    .await;
+    assert!(html.contains("Beispielinhalt – bitte fachlich prüfen"));
+    answer.legal_check = false;
+    let (status, _, _) = submit(
+        &r,
+        &s,
+        "regelbedarf-hoehe",
+        &answer,
+        "publish",
+        Some(&s.csrf),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (saved, _) = app
+        .answer_for_edit("demo", "regelbedarf-hoehe")
+        .await
+        .expect("answer");
+    assert!(!saved.legal_check);
+    assert_eq!(
+        saved.sources, answer.sources,
+        "sources survive the form round trip"
+    );
+    let (_, _, _, html) = send(
+        &r,
+        get_with("/admin/antworten/regelbedarf-hoehe", &s.cookie),
+    )
+    .await;
+    assert!(!html.contains("Beispielinhalt – bitte fachlich prüfen"));
+}
+
+#[tokio::test]
+async fn a_save_based_on_an_outdated_version_is_not_silently_overwriting() {
+    let (r, app) = default_setup().await;
+    let anna = login(&r, "editor@demo.example").await;
+    let ben = login(&r, "reviewer@demo.example").await;
+    let (_, _, _, form_html) = send(
+        &r,
+        get_with("/admin/antworten/weiterbewilligung", &anna.cookie),
+    )
+    .await;
+    assert!(
+        form_html.contains("name=\"base_version\" value=\"1\""),
+        "the form remembers its version"
+    );
+    let (mut answer, _) = app
+        .answer_for_edit("demo", "weiterbewilligung")
+        .await
+        .expect("answer");
+    answer.body = "Bens Fassung".into();
+    let (status, _, _) = submit(
+        &r,
+        &ben,
+        "weiterbewilligung",
+        &answer,
+        "draft",
+        Some(&ben.csrf),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    answer.body = "Annas Fassung".into();
+    let mut fields = vec![
+        ("csrf", anna.csrf.as_str()),
+        ("base_version", "1"),
+        ("action", "draft"),
+    ];
+    fields.extend([
+        ("title", answer.title.as_str()),
+        ("body", answer.body.as_str()),
+        ("topics", "weiterbewilligung"),
+    ]);
+    let (status, _, _, html) = send(
+        &r,
+        form("/admin/antworten/weiterbewilligung", &anna.cookie, &fields),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        html.contains("inzwischen von jemand anderem gespeichert")
+            && html.contains("Annas Fassung")
+    );
+    assert!(
+        html.contains("name=\"base_version\" value=\"2\""),
+        "saving again is a deliberate choice"
+    );
+    assert_eq!(
+        app.answer_for_edit("demo", "weiterbewilligung")
+            .await
+            .expect("a")
+            .0
+            .body,
+        "Bens Fassung"
+    );
+}

@@ -1,0 +1,333 @@
+//! Staff accounts, sign-in sessions, the audit log and the editor's view of answer states.
+//!
+//! Two look-ups cannot take a tenant id because the tenant is what they find out: the sign-in
+//! by e-mail address ([`Db::user_by_email`]) and the session by token hash ([`Db::session`]).
+//! Both return the tenant id, and every later call is scoped by it.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::{Db, Result, StoreError, now_ms};
+
+/// A staff account as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserRecord {
+    pub tenant_id: String,
+    pub email: String,
+    pub role: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub failed_logins: i64,
+    /// Unix milliseconds; sign-in is refused before this time.
+    pub locked_until: i64,
+    pub created_at: i64,
+}
+
+/// A sign-in session as stored (the token itself is never stored, only its hash).
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub tenant_id: String,
+    pub email: String,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// The state of an answer for the editor: current version and the live (published) version.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerHead {
+    pub id: String,
+    pub version: i64,
+    pub status: String,
+    pub published_version: Option<i64>,
+    pub updated_at: i64,
+}
+
+const USER_COLUMNS: &str = "tenant_id, email, role, password_hash, must_change_password, \
+                            failed_logins, locked_until, created_at";
+
+fn user_from_row(r: &sqlx::sqlite::SqliteRow) -> UserRecord {
+    UserRecord {
+        tenant_id: r.get(0),
+        email: r.get(1),
+        role: r.get(2),
+        password_hash: r.get(3),
+        must_change_password: r.get(4),
+        failed_logins: r.get(5),
+        locked_until: r.get(6),
+        created_at: r.get(7),
+    }
+}
+
+impl Db {
+    /// Creates a staff account. `Conflict` when the e-mail address is taken (in any tenant).
+    pub async fn insert_user(
+        &self,
+        tenant: &str,
+        email: &str,
+        role: &str,
+        password_hash: &str,
+        must_change_password: bool,
+    ) -> Result<()> {
+        self.tenant(tenant).await?;
+        sqlx::query(
+            "INSERT INTO users (tenant_id, email, role, password_hash, must_change_password, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(tenant)
+        .bind(email)
+        .bind(role)
+        .bind(password_hash)
+        .bind(must_change_password)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!("user '{email}' exists already")),
+            other => other,
+        })?;
+        Ok(())
+    }
+
+    pub async fn user(&self, tenant: &str, email: &str) -> Result<UserRecord> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND email = $2");
+        sqlx::query(&sql)
+            .bind(tenant)
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| user_from_row(&r))
+            .ok_or_else(|| StoreError::NotFound(format!("user '{email}'")))
+    }
+
+    /// The account an e-mail address signs in to (see the module docs for why this is global).
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+        Ok(sqlx::query(&sql)
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| user_from_row(&r)))
+    }
+
+    pub async fn users(&self, tenant: &str) -> Result<Vec<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 ORDER BY email");
+        let rows = sqlx::query(&sql).bind(tenant).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(user_from_row).collect())
+    }
+
+    /// Records the outcome of sign-in attempts: the failure count and the lock-out end.
+    pub async fn set_login_state(
+        &self,
+        tenant: &str,
+        email: &str,
+        failed_logins: i64,
+        locked_until: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE users SET failed_logins = $3, locked_until = $4 WHERE tenant_id = $1 AND email = $2",
+        )
+        .bind(tenant)
+        .bind(email)
+        .bind(failed_logins)
+        .bind(locked_until)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_password(
+        &self,
+        tenant: &str,
+        email: &str,
+        password_hash: &str,
+        must_change_password: bool,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $3, must_change_password = $4 WHERE tenant_id = $1 AND email = $2",
+        )
+        .bind(tenant)
+        .bind(email)
+        .bind(password_hash)
+        .bind(must_change_password)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("user '{email}'")));
+        }
+        Ok(())
+    }
+
+    // ---- sessions ----
+
+    /// Stores a new session; expired sessions of the tenant are deleted on the way.
+    pub async fn insert_session(
+        &self,
+        tenant: &str,
+        email: &str,
+        token_hash: &str,
+        csrf_token: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND expires_at <= $2")
+            .bind(tenant)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, tenant_id, email, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(token_hash)
+        .bind(tenant)
+        .bind(email)
+        .bind(csrf_token)
+        .bind(now_ms())
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The unexpired session with this token hash (see the module docs for why this is global).
+    pub async fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRecord>> {
+        let row = sqlx::query(
+            "SELECT tenant_id, email, csrf_token, expires_at FROM sessions \
+             WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| SessionRecord {
+            tenant_id: r.get(0),
+            email: r.get(1),
+            csrf_token: r.get(2),
+            expires_at: r.get(3),
+        }))
+    }
+
+    pub async fn delete_session(&self, tenant: &str, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND token_hash = $2")
+            .bind(tenant)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of a user except `keep` (after a password change).
+    pub async fn delete_sessions_of(
+        &self,
+        tenant: &str,
+        email: &str,
+        keep: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM sessions WHERE tenant_id = $1 AND email = $2 AND token_hash <> COALESCE($3, '')",
+        )
+        .bind(tenant)
+        .bind(email)
+        .bind(keep)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    // ---- audit log ----
+
+    pub async fn insert_audit(&self, tenant: &str, entry: &AuditEntry) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (tenant_id, at, actor, action, target, before_json, after_json) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(tenant)
+        .bind(entry.at)
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(&entry.target)
+        .bind(entry.before.as_ref().map(ToString::to_string))
+        .bind(entry.after.as_ref().map(ToString::to_string))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest `limit` audit entries of a tenant, newest first.
+    pub async fn audit_log(&self, tenant: &str, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, target, before_json, after_json FROM audit_log \
+             WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(tenant)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                at: r.get(0),
+                actor: r.get(1),
+                action: r.get(2),
+                target: r.get(3),
+                before: json(r.get(4)),
+                after: json(r.get(5)),
+            })
+            .collect())
+    }
+
+    // ---- answer states ----
+
+    /// Current and live version of every answer of a tenant, ordered by id.
+    pub async fn answer_heads(&self, tenant: &str) -> Result<Vec<AnswerHead>> {
+        let rows = sqlx::query(
+            "SELECT id, version, status, published_version, updated_at FROM answers \
+             WHERE tenant_id = $1 ORDER BY id",
+        )
+        .bind(tenant)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AnswerHead {
+                id: r.get(0),
+                version: r.get(1),
+                status: r.get(2),
+                published_version: r.get(3),
+                updated_at: r.get(4),
+            })
+            .collect())
+    }
+
+    /// Current and live version of one answer.
+    pub async fn answer_head(&self, tenant: &str, id: &str) -> Result<AnswerHead> {
+        let r = sqlx::query(
+            "SELECT id, version, status, published_version, updated_at FROM answers \
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("answer '{id}'")))?;
+        Ok(AnswerHead {
+            id: r.get(0),
+            version: r.get(1),
+            status: r.get(2),
+            published_version: r.get(3),
+            updated_at: r.get(4),
+        })
+    }
+}
