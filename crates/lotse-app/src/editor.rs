@@ -392,7 +392,12 @@ impl App {
                 a.status = Status::Published;
             }
         }
-        self.build_kb(tenant, answers).await
+        self.build_kb(
+            tenant,
+            answers,
+            self.kb(tenant).ok().map(|kb| *kb.index.calibration()),
+        )
+        .await
     }
 
     /// Like [`App::try_question`], on a candidate knowledge from [`App::candidate_kb`].

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use lotse_core::analyze::Synonyms;
+use lotse_core::calibrate::Calibration;
 use lotse_core::content::{Answer, Source, Status};
 use lotse_core::engine::{EngineConfig, Index, IndexAnswer};
 use lotse_core::render::{fill_placeholders, markdown_to_html};
@@ -65,6 +66,31 @@ impl TenantKb {
         engine: EngineConfig,
         today: &str,
     ) -> TenantKb {
+        Self::build_with(
+            tenant_id,
+            tenant_name,
+            answers,
+            variables,
+            synonyms,
+            engine,
+            today,
+            None,
+        )
+    }
+
+    /// Like [`TenantKb::build`]; with `calibration` (the tenant's previous one) the confidence
+    /// calibration is kept instead of re-fitted: the quick path after a staff change.
+    #[allow(clippy::too_many_arguments)]
+    pub fn build_with(
+        tenant_id: &str,
+        tenant_name: &str,
+        answers: &[Answer],
+        variables: HashMap<String, String>,
+        synonyms: &[Vec<String>],
+        engine: EngineConfig,
+        today: &str,
+        calibration: Option<Calibration>,
+    ) -> TenantKb {
         let live: Vec<&Answer> = answers
             .iter()
             .filter(|a| a.status == Status::Published && a.is_valid_on(today))
@@ -80,12 +106,11 @@ impl TenantKb {
                 keywords: a.keywords.clone(),
             })
             .collect();
-        let index = Index::build(
-            index_answers,
-            Synonyms::new(synonyms),
-            engine,
-            OUT_OF_SCOPE_SAMPLES,
-        );
+        let synonyms = Synonyms::new(synonyms);
+        let index = match calibration {
+            Some(c) => Index::rebuild(index_answers, synonyms, engine, c),
+            None => Index::build(index_answers, synonyms, engine, OUT_OF_SCOPE_SAMPLES),
+        };
         let by_id = views
             .iter()
             .enumerate()

@@ -10,7 +10,9 @@ pub mod config;
 pub mod diff;
 pub mod editor;
 pub mod formats;
+pub mod inbox;
 pub mod kb;
+mod pins;
 pub mod staff;
 mod writer;
 
@@ -26,7 +28,7 @@ use serde::Serialize;
 
 pub use config::Config;
 pub use kb::{Alternative, AnswerView, TenantKb};
-pub use lotse_store::{AnswerHead, AnswerVersion, AuditEntry, now_ms};
+pub use lotse_store::{AnswerHead, AnswerVersion, AuditEntry, InboxItem, InboxState, now_ms};
 pub use staff::{Role, Staff};
 
 /// Errors of the use cases, in terms the HTTP edge and the CLI map to messages.
@@ -96,6 +98,10 @@ struct Inner {
     writer: writer::Writer,
     /// Serialises knowledge rebuilds so that two quick edits cannot swap in an older index last.
     rebuild: tokio::sync::Mutex<()>,
+    /// Questions just assigned in the inbox, answered until the rebuilt index contains them.
+    pins: pins::Pins,
+    /// Background rebuilds not yet finished (see [`App::settle`]).
+    pending: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl App {
@@ -109,11 +115,30 @@ impl App {
                 kbs: ArcSwap::from_pointee(HashMap::new()),
                 writer,
                 rebuild: tokio::sync::Mutex::new(()),
+                pins: pins::Pins::default(),
+                pending: std::sync::Mutex::new(Vec::new()),
             }),
         };
-        for tenant in app.inner.db.tenants().await? {
-            app.reload_tenant(&tenant.id).await?;
+        // Build every tenant's index at start-up, as many at once as there are cores.
+        let tenants = app.inner.db.tenants().await?;
+        let parallel = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let mut map = HashMap::new();
+        for chunk in tenants.chunks(parallel) {
+            let mut builds = tokio::task::JoinSet::new();
+            for t in chunk {
+                let (app, id) = (app.clone(), t.id.clone());
+                builds.spawn(async move {
+                    let answers = app.inner.db.live_answers(&id).await?;
+                    Ok::<_, AppError>((id.clone(), app.build_kb(&id, answers, None).await?))
+                });
+            }
+            while let Some(done) = builds.join_next().await {
+                let (id, kb) =
+                    done.map_err(|e| AppError::Internal(format!("index build failed: {e}")))??;
+                map.insert(id, Arc::new(kb));
+            }
         }
+        app.inner.kbs.store(Arc::new(map));
         Ok(app)
     }
 
@@ -148,12 +173,57 @@ impl App {
     /// served from the previous knowledge until the new one is ready.
     pub async fn reload_tenant(&self, tenant: &str) -> Result<(), AppError> {
         let _guard = self.inner.rebuild.lock().await;
+        // Every pin up to here is saved already, so the knowledge read now contains it.
+        let pinned_upto = self.inner.pins.current();
         let answers = self.inner.db.live_answers(tenant).await?;
-        let kb = self.build_kb(tenant, answers).await?;
+        // A staff change keeps the tenant's calibration (quick: live within a second); the
+        // nightly re-fit and start-up fit it anew.
+        // A small change (an edit, a few variants) keeps a fitted calibration; an import or a
+        // first fill re-fits it.
+        let prior = self.kb(tenant).ok().and_then(|kb| {
+            let before = kb.views.len();
+            let small = before.abs_diff(answers.len()) <= (before / 10).max(5);
+            let fitted = kb.index.calibration().samples > 0;
+            (small && fitted).then(|| *kb.index.calibration())
+        });
+        let kb = self.build_kb(tenant, answers, prior).await?;
         let mut map = HashMap::clone(&self.inner.kbs.load());
         map.insert(tenant.to_owned(), Arc::new(kb));
         self.inner.kbs.store(Arc::new(map));
+        self.inner.pins.drop_upto(tenant, pinned_upto);
         Ok(())
+    }
+
+    /// Rebuilds a tenant's knowledge in the background (after an inbox assignment, whose
+    /// questions are pinned meanwhile, see `pins.rs`).
+    pub(crate) fn reload_soon(&self, tenant: &str) {
+        let app = self.clone();
+        let tenant = tenant.to_owned();
+        let handle = tokio::spawn(async move {
+            if let Err(e) = app.reload_tenant(&tenant).await {
+                tracing::error!(error = %e, tenant, "knowledge rebuild failed");
+            }
+        });
+        if let Ok(mut pending) = self.inner.pending.lock() {
+            pending.retain(|h| !h.is_finished());
+            pending.push(handle);
+        }
+    }
+
+    /// Waits until every background rebuild has finished (for tests and shutdown).
+    pub async fn settle(&self) {
+        loop {
+            let handles = match self.inner.pending.lock() {
+                Ok(mut pending) => std::mem::take(&mut *pending),
+                Err(_) => return,
+            };
+            if handles.is_empty() {
+                return;
+            }
+            for h in handles {
+                let _ = h.await;
+            }
+        }
     }
 
     /// Builds a tenant's knowledge from `answers` (on a blocking thread) without swapping it in.
@@ -161,6 +231,7 @@ impl App {
         &self,
         tenant: &str,
         answers: Vec<Answer>,
+        prior: Option<lotse_core::calibrate::Calibration>,
     ) -> Result<TenantKb, AppError> {
         let db = &self.inner.db;
         let t = db.tenant(tenant).await?;
@@ -171,8 +242,8 @@ impl App {
         let engine = self.inner.config.engine;
         let today = today();
         tokio::task::spawn_blocking(move || {
-            TenantKb::build(
-                &t.id, &t.name, &answers, variables, &synonyms, engine, &today,
+            TenantKb::build_with(
+                &t.id, &t.name, &answers, variables, &synonyms, engine, &today, prior,
             )
         })
         .await
@@ -232,7 +303,23 @@ impl App {
             _ => uuid::Uuid::new_v4().to_string(),
         };
         let message_id = uuid::Uuid::new_v4().to_string();
-        let decision = decide(&kb.index, text);
+        let mut decision = decide(&kb.index, text);
+        if !decision.emergency
+            && let Some(i) = self
+                .inner
+                .pins
+                .get(tenant, text)
+                .and_then(|id| kb.by_id.get(&id).copied())
+        {
+            decision.kind = Kind::Answer;
+            decision.answer = Some(i);
+            decision.alternatives.clear();
+            decision.confidence = 1.0;
+            decision.ranking.notes.push(
+                "Im Eingang dieser Antwort zugeordnet (gilt sofort, bis der Index neu aufgebaut ist)"
+                    .into(),
+            );
+        }
         let answer = match decision.kind {
             Kind::Answer => decision.answer.map(|i| kb.views[i].clone()),
             Kind::Fallback => Some(kb.fallback.clone()),

@@ -8,6 +8,7 @@
 pub mod analyze;
 pub mod calibrate;
 pub mod classifier;
+pub mod cluster;
 pub mod content;
 pub mod engine;
 pub mod eval;

@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
+mod inbox;
 mod staff;
+pub use inbox::{InboxDecision, InboxItem, InboxState};
 pub use staff::{AnswerHead, AuditEntry, SessionRecord, UserRecord};
 
 /// What can go wrong, in terms a caller can act on.

@@ -3,6 +3,7 @@
 mod content;
 mod engine;
 mod import;
+mod inbox;
 mod staff;
 
 use lotse_app::{App, Config};

@@ -160,6 +160,9 @@ struct EditPage {
     can_edit: bool,
     can_publish: bool,
     four_eyes: bool,
+    /// Inbox questions this new answer is written from (hidden fields; they leave the inbox
+    /// when it is saved).
+    inbox: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -186,6 +189,7 @@ struct EditState {
     version: i64,
     live: bool,
     pending: bool,
+    inbox: Vec<String>,
 }
 
 async fn edit_page(
@@ -231,6 +235,7 @@ async fn edit_page(
         can_edit: staff.role >= Role::Editor,
         can_publish: staff.role >= Role::Reviewer || (!four_eyes && staff.role >= Role::Editor),
         four_eyes,
+        inbox: head.inbox,
         answer,
     })
 }
@@ -251,6 +256,7 @@ pub async fn new_form(
             version: 0,
             live: false,
             pending: false,
+            inbox: Vec::new(),
         },
         None,
         None,
@@ -271,8 +277,27 @@ pub async fn edit_form(
         version: head.version,
         live: head.published_version.is_some(),
         pending: head.published_version.is_some_and(|p| p != head.version),
+        inbox: Vec::new(),
     };
     let page = edit_page(&state, &staff, false, answer, head, None, notice(&q.ok)).await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// The editor for a new answer pre-filled from inbox questions (`POST /admin/eingang` with
+/// `action=new`). Nothing is saved until the editor's form is submitted.
+pub async fn new_from_inbox(
+    state: &AppState,
+    staff: &Staff,
+    answer: Answer,
+    inbox: Vec<String>,
+) -> Result<Response, PageError> {
+    let head = EditState {
+        version: 0,
+        live: false,
+        pending: false,
+        inbox,
+    };
+    let page = edit_page(state, staff, true, answer, head, None, None).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -332,6 +357,11 @@ pub async fn create(
     let mut base = Answer::new("", "", Vec::new(), Vec::new(), "");
     base.status = Status::Draft;
     let (answer, action) = apply_form(&fields, base);
+    let inbox = fields
+        .iter()
+        .filter(|(k, _)| k == "inbox")
+        .map(|(_, v)| v.clone())
+        .collect();
     submit(
         &state,
         &staff,
@@ -342,6 +372,7 @@ pub async fn create(
             version: 0,
             live: false,
             pending: false,
+            inbox,
         },
     )
     .await
@@ -366,6 +397,7 @@ pub async fn update(
         version: base_version.unwrap_or(current_version),
         live: head.published_version.is_some(),
         pending: head.published_version.is_some_and(|p| p != head.version),
+        inbox: Vec::new(),
     };
     let (answer, action) = apply_form(&fields, current);
     if action != "preview" && head.version != current_version {
@@ -405,6 +437,12 @@ async fn submit(
         .await
     {
         Ok(_) => {
+            if create && !head.inbox.is_empty() {
+                state
+                    .app
+                    .inbox_link_new_answer(staff, &head.inbox, &id)
+                    .await?;
+            }
             let ok = match action {
                 Action::Draft => "draft",
                 Action::Review => "review",

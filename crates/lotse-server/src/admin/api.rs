@@ -70,6 +70,10 @@ pub struct SaveRequest {
     /// The version the change is based on; when the answer has moved on since, 409 `conflict`.
     #[serde(default)]
     base_version: Option<i64>,
+    /// Inbox questions this new answer was written from (see `POST /api/v1/admin/inbox/draft`);
+    /// they leave the inbox once it is saved.
+    #[serde(default)]
+    inbox_message_ids: Vec<String>,
 }
 
 /// `POST /api/v1/admin/answers/{id}`: saves a new version.
@@ -116,6 +120,12 @@ pub async fn save(
         .app
         .save_edit(&staff, req.answer, action, req.create)
         .await?;
+    if req.create && !req.inbox_message_ids.is_empty() {
+        state
+            .app
+            .inbox_link_new_answer(&staff, &req.inbox_message_ids, &id)
+            .await?;
+    }
     Ok(Json(json!({ "id": id, "version": version })))
 }
 

@@ -12,6 +12,7 @@ mod api;
 mod auth;
 mod console;
 mod history;
+mod inbox;
 mod page;
 mod settings;
 
@@ -108,6 +109,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/admin/antworten/{id}/verlauf/{version}/wiederherstellen",
             post(history::restore),
         )
+        .route("/admin/eingang", get(inbox::show).post(inbox::act))
         .route("/admin/konsole", get(console::page))
         .route(
             "/admin/einstellungen",
@@ -124,6 +126,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             get(api::get_answer).post(api::save),
         )
         .route("/api/v1/admin/console", post(api::console))
+        .route("/api/v1/admin/inbox", get(inbox::api_show))
+        .route("/api/v1/admin/inbox/assign", post(inbox::api_assign))
+        .route(
+            "/api/v1/admin/inbox/out-of-scope",
+            post(inbox::api_out_of_scope),
+        )
+        .route("/api/v1/admin/inbox/dismiss", post(inbox::api_dismiss))
+        .route("/api/v1/admin/inbox/draft", post(inbox::api_draft))
         .route("/api/v1/admin/preview", post(api::preview))
         .route("/api/v1/admin/", get(api::not_found).post(api::not_found))
         .route(

@@ -21,7 +21,7 @@ pub struct Layout {
     pub csrf: String,
     /// Whether the navigation offers the audit log (reviewers and admins).
     pub can_audit: bool,
-    /// Which navigation entry is current (`antworten`, `konsole`, `passwort`).
+    /// Which navigation entry is current (`antworten`, `eingang`, `konsole`, `passwort`).
     pub nav: &'static str,
 }
 

@@ -2,6 +2,7 @@
 //! test over a real listener on port 0.
 
 mod admin;
+mod admin_inbox;
 mod admin_workflow;
 
 use axum::Router;

@@ -189,3 +189,75 @@ async fn staff_accounts_sessions_and_audit_are_tenant_scoped() {
     );
     assert!(db.audit_log("b", 10).await.expect("log").is_empty());
 }
+
+fn message(tenant: &str, id: &str, kind: &str, text: &str, at: i64) -> lotse_store::MessageRecord {
+    lotse_store::MessageRecord {
+        tenant_id: tenant.into(),
+        id: id.into(),
+        conversation_id: "c".into(),
+        text_redacted: text.into(),
+        kind: kind.into(),
+        answer_id: (kind == "answer").then(|| "x".into()),
+        confidence: 0.5,
+        created_at: at,
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_holds_unanswered_and_disliked_questions_per_tenant() {
+    use lotse_store::{InboxDecision, InboxState};
+    let db = Db::open_url("sqlite::memory:").await.expect("open");
+    db.create_tenant("a", "A").await.expect("a");
+    db.create_tenant("b", "B").await.expect("b");
+    db.insert_messages(&[
+        message("a", "m1", "fallback", "Xylophon?", 1),
+        message("a", "m2", "clarify", "Geld?", 2),
+        message("a", "m3", "answer", "Regelsatz?", 3),
+        message("a", "m4", "answer", "Miete?", 4),
+        message("a", "m5", "answer", "[Auswahl] Miete", 5),
+        message("b", "m6", "fallback", "Nur B", 6),
+    ])
+    .await
+    .expect("messages");
+    db.insert_feedback("a", "m3", true, None).await.expect("up");
+    db.insert_feedback("a", "m4", false, None)
+        .await
+        .expect("down");
+    db.insert_feedback("a", "m5", false, None)
+        .await
+        .expect("down on a choice");
+    let ids = |items: Vec<lotse_store::InboxItem>| {
+        items.into_iter().map(|i| i.message_id).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(db.inbox("a", 10).await.expect("inbox")),
+        ["m4", "m2", "m1"]
+    );
+    assert_eq!(db.inbox_count("a").await.expect("count"), 3);
+    assert_eq!(ids(db.inbox("b", 10).await.expect("inbox")), ["m6"]);
+    let wanted = ["m1".to_owned(), "m6".to_owned()];
+    assert_eq!(
+        ids(db.inbox_items("a", &wanted).await.expect("items")),
+        ["m1"],
+        "another tenant's message is not an item"
+    );
+
+    let decision = InboxDecision {
+        message_ids: &["m1".to_owned()],
+        state: InboxState::Dismissed,
+        answer_id: None,
+        decided_by: "erika",
+        decided_at: 7,
+    };
+    db.decide_inbox("a", &decision, &[]).await.expect("decide");
+    assert_eq!(ids(db.inbox("a", 10).await.expect("inbox")), ["m4", "m2"]);
+    assert_eq!(db.inbox_count("b").await.expect("count"), 1, "B untouched");
+    assert!(matches!(
+        db.decide_inbox("a", &decision, &[answer("y", "neu")]).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        matches!(db.answer("a", "y").await, Err(StoreError::NotFound(_))),
+        "all or nothing: the answer of a failed decision is not saved"
+    );
+}
