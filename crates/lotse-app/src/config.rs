@@ -15,6 +15,7 @@ pub struct Config {
     pub engine: EngineConfig,
     pub limits: Limits,
     pub log: LogConfig,
+    pub retrain: RetrainConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -103,6 +104,26 @@ impl Default for LogConfig {
     }
 }
 
+/// The nightly learning job (`lotse_app::retrain`), scheduled by `lotse serve`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetrainConfig {
+    /// Run the job every night while the server runs (`lotse retrain` works either way).
+    pub nightly: bool,
+    /// The hour (UTC, 0–23) at which it runs. The default 2 is 03:00 in German winter time and
+    /// 04:00 in summer time: after the day's traffic, before the office opens.
+    pub hour_utc: u32,
+}
+
+impl Default for RetrainConfig {
+    fn default() -> Self {
+        RetrainConfig {
+            nightly: true,
+            hour_utc: 2,
+        }
+    }
+}
+
 impl Config {
     /// Checks values that serde cannot.
     pub fn validate(&self) -> Result<(), String> {
@@ -118,6 +139,9 @@ impl Config {
             return Err(
                 "engine.clarify_threshold must not be above engine.answer_threshold".into(),
             );
+        }
+        if self.retrain.hour_utc > 23 {
+            return Err("retrain.hour_utc must be between 0 and 23".into());
         }
         if self.limits.max_question_chars == 0 {
             return Err("limits.max_question_chars must be at least 1".into());

@@ -7,13 +7,16 @@
 
 pub mod builtin;
 pub mod config;
+pub mod dashboard;
 pub mod diff;
 pub mod editor;
 pub mod formats;
 pub mod inbox;
 pub mod kb;
 mod pins;
+pub mod retrain;
 pub mod staff;
+pub mod stats;
 mod writer;
 
 use std::collections::HashMap;
@@ -28,7 +31,9 @@ use serde::Serialize;
 
 pub use config::Config;
 pub use kb::{Alternative, AnswerView, TenantKb};
-pub use lotse_store::{AnswerHead, AnswerVersion, AuditEntry, InboxItem, InboxState, now_ms};
+pub use lotse_store::{
+    AnswerHead, AnswerVersion, AuditEntry, DailyStats, InboxItem, InboxState, Traffic, now_ms,
+};
 pub use staff::{Role, Staff};
 
 /// Errors of the use cases, in terms the HTTP edge and the CLI map to messages.
@@ -233,13 +238,24 @@ impl App {
         answers: Vec<Answer>,
         prior: Option<lotse_core::calibrate::Calibration>,
     ) -> Result<TenantKb, AppError> {
+        self.build_kb_with(tenant, answers, prior, self.inner.config.engine)
+            .await
+    }
+
+    /// Like [`App::build_kb`] with the given engine configuration (the nightly job's re-fit).
+    pub(crate) async fn build_kb_with(
+        &self,
+        tenant: &str,
+        answers: Vec<Answer>,
+        prior: Option<lotse_core::calibrate::Calibration>,
+        engine: lotse_core::engine::EngineConfig,
+    ) -> Result<TenantKb, AppError> {
         let db = &self.inner.db;
         let t = db.tenant(tenant).await?;
         let mut variables = builtin::shared_variables();
         variables.extend(db.variables(tenant).await?);
         let mut synonyms = builtin::synonyms();
         synonyms.extend(db.synonyms(tenant).await?);
-        let engine = self.inner.config.engine;
         let today = today();
         tokio::task::spawn_blocking(move || {
             TenantKb::build_with(
@@ -512,8 +528,12 @@ impl App {
 
 /// Today's date (UTC) as `YYYY-MM-DD`.
 pub fn today() -> String {
-    let days = now_ms().div_euclid(86_400_000);
-    let (y, m, d) = civil_from_days(days);
+    date_of(now_ms())
+}
+
+/// The (UTC) date of a point in time (Unix milliseconds) as `YYYY-MM-DD`.
+pub fn date_of(ms: i64) -> String {
+    let (y, m, d) = civil_from_days(ms.div_euclid(86_400_000));
     format!("{y:04}-{m:02}-{d:02}")
 }
 

@@ -5,10 +5,12 @@
 
 mod admin;
 pub mod api;
+mod chart;
 pub mod error;
 mod health;
 mod pages;
 mod ratelimit;
+mod statistik;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -97,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/page.css", get(pages::page_css))
         .route("/t/{tenant}", get(pages::chat_page))
         .route("/t/{tenant}/datenschutz", get(pages::privacy_page))
+        .route("/t/{tenant}/statistik", get(statistik::page))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics_text))

@@ -42,7 +42,7 @@ struct DocsPage {
     operations: Vec<DocOperation>,
 }
 
-fn html<T: Template>(t: &T) -> Result<Html<String>, ApiError> {
+pub(crate) fn html<T: Template>(t: &T) -> Result<Html<String>, ApiError> {
     t.render().map(Html).map_err(|e| {
         tracing::error!(error = %e, "template failed");
         ApiError::internal()

@@ -18,8 +18,10 @@ use sqlx::{Row, SqlitePool};
 
 mod inbox;
 mod staff;
+mod stats;
 pub use inbox::{InboxDecision, InboxItem, InboxState};
 pub use staff::{AnswerHead, AuditEntry, SessionRecord, UserRecord};
+pub use stats::{AnswerUse, Bucket, DAY_MS, DailyStats, Traffic, WEEK_MS, WEEK_OFFSET_MS};
 
 /// What can go wrong, in terms a caller can act on.
 #[derive(Debug, thiserror::Error)]

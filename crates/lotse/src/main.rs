@@ -74,6 +74,12 @@ enum Command {
         verbose: bool,
         file: PathBuf,
     },
+    /// Run the nightly learning job now: re-fit, check the regression suite, swap in if not
+    /// worse, record yesterday's figures (all tenants, or one).
+    Retrain {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
     /// Staff accounts.
     User {
         #[command(subcommand)]
@@ -232,6 +238,7 @@ async fn run(command: Command, cfg: lotse_app::Config) -> Result<()> {
             print!("{report}");
             Ok(())
         }
+        Command::Retrain { tenant } => retrain(&cfg, tenant.as_deref()).await,
         Command::User {
             command:
                 UserCommand::Add {
@@ -242,6 +249,55 @@ async fn run(command: Command, cfg: lotse_app::Config) -> Result<()> {
         } => add_user(&cfg, &tenant, &role, &email).await,
         Command::Config { .. } => Ok(()),
     }
+}
+
+async fn retrain(cfg: &lotse_app::Config, tenant: Option<&str>) -> Result<()> {
+    let app = open(cfg).await?;
+    app.seed_demo().await?;
+    let now = lotse_app::now_ms();
+    let results = match tenant {
+        Some(t) => vec![(
+            t.to_owned(),
+            lotse_app::retrain::run_once(&app, t, now, cfg.engine).await,
+        )],
+        None => lotse_app::retrain::run_all(&app, now).await,
+    };
+    let mut failed = 0;
+    for (tenant, result) in results {
+        match result {
+            Ok(o) => {
+                let t = &o.traffic;
+                println!(
+                    "{tenant}: {}\n  {} ({} ms). Tag {}: {} Fragen, {} beantwortet, {} Rückfragen, {} ohne Antwort, {} hilfreich / {} nicht hilfreich, {} offen im Eingang.",
+                    if o.swapped {
+                        "übernommen"
+                    } else {
+                        "NICHT übernommen"
+                    },
+                    o.reason,
+                    o.build_ms,
+                    o.day,
+                    t.questions,
+                    t.answered,
+                    t.clarify,
+                    t.fallback,
+                    t.thumbs_up,
+                    t.thumbs_down,
+                    o.inbox_open
+                );
+                for lost in &o.lost {
+                    println!("  verloren: {lost}");
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                println!("{tenant}: Fehler: {e}");
+            }
+        }
+    }
+    app.flush().await;
+    anyhow::ensure!(failed == 0, "{failed} tenant(s) failed");
+    Ok(())
 }
 
 async fn add_user(cfg: &lotse_app::Config, tenant: &str, role: &str, email: &str) -> Result<()> {
@@ -326,6 +382,14 @@ async fn serve(cfg: lotse_app::Config) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", cfg.server.listen))?;
     let addr = listener.local_addr()?;
+    // The nightly learning job: a plain task that sleeps until the configured hour (UTC).
+    let nightly = cfg.retrain.nightly.then(|| {
+        tracing::info!(hour_utc = cfg.retrain.hour_utc, "nightly re-fit scheduled");
+        tokio::spawn(lotse_app::retrain::nightly(
+            app.clone(),
+            cfg.retrain.hour_utc,
+        ))
+    });
     let state = lotse_server::AppState::new(app.clone(), lotse_server::install_metrics());
     let router = lotse_server::router(state);
     tracing::info!(%addr, ready_after_ms = started.elapsed().as_millis() as u64, "Lotse is ready: http://{addr}/t/demo");
@@ -336,6 +400,9 @@ async fn serve(cfg: lotse_app::Config) -> Result<()> {
     .with_graceful_shutdown(shutdown())
     .await
     .context("server failed")?;
+    if let Some(task) = nightly {
+        task.abort();
+    }
     app.flush().await;
     tracing::info!("stopped");
     Ok(())

@@ -4,6 +4,7 @@ mod content;
 mod engine;
 mod import;
 mod inbox;
+mod retrain;
 mod staff;
 
 use lotse_app::{App, Config};

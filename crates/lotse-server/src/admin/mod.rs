@@ -11,6 +11,7 @@ mod answers;
 mod api;
 mod auth;
 mod console;
+mod dashboard;
 mod history;
 mod inbox;
 mod page;
@@ -111,6 +112,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/admin/eingang", get(inbox::show).post(inbox::act))
         .route("/admin/konsole", get(console::page))
+        .route("/admin/dashboard", get(dashboard::page))
+        .route("/admin/dashboard.csv", get(dashboard::csv))
         .route(
             "/admin/einstellungen",
             get(settings::page).post(settings::save),

@@ -2,8 +2,10 @@
 //! test over a real listener on port 0.
 
 mod admin;
+mod admin_dashboard;
 mod admin_inbox;
 mod admin_workflow;
+mod statistik;
 
 use axum::Router;
 use axum::body::Body;
