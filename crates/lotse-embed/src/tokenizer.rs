@@ -247,3 +247,53 @@ impl Tokenizer {
         ids.extend(path.into_iter().rev());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hand-made Unigram vocabulary: ids 4.. are `▁a` (−1), `b` (−2), `▁ab` (−2.5), `▁` (−4), `c` (−3).
+    fn tokenizer() -> Tokenizer {
+        let json = r#"{
+            "normalizer": null,
+            "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "add_prefix_space": true},
+            "model": {"type": "Unigram", "unk_id": 3, "vocab": [
+                ["<s>", 0.0], ["<pad>", 0.0], ["</s>", 0.0], ["<unk>", 0.0],
+                ["▁a", -1.0], ["b", -2.0], ["▁ab", -2.5], ["▁", -4.0], ["c", -3.0]
+            ]}
+        }"#;
+        Tokenizer::from_json(json.as_bytes()).expect("parses")
+    }
+
+    #[test]
+    fn viterbi_prefers_the_best_total_score() {
+        // `▁ab` (−2.5) beats `▁a` + `b` (−3).
+        assert_eq!(tokenizer().encode("ab", 128), [0, 6, 2]);
+    }
+
+    #[test]
+    fn words_start_at_spaces_and_space_runs_collapse() {
+        let t = tokenizer();
+        assert_eq!(t.encode("a b", 128), [0, 4, 7, 5, 2]);
+        assert_eq!(t.encode("a   b", 128), [0, 4, 7, 5, 2]);
+    }
+
+    #[test]
+    fn consecutive_unknown_characters_become_one_unknown_token() {
+        assert_eq!(tokenizer().encode("xy c", 128), [0, 7, 3, 7, 8, 2]);
+    }
+
+    #[test]
+    fn truncation_keeps_the_end_marker() {
+        assert_eq!(tokenizer().encode("a a a a", 4), [0, 4, 4, 2]);
+    }
+
+    #[test]
+    fn refuses_other_models_and_decodes_base64() {
+        let bpe =
+            r#"{"pre_tokenizer": {"type": "Metaspace"}, "model": {"type": "BPE", "vocab": []}}"#;
+        assert!(Tokenizer::from_json(bpe.as_bytes()).is_err());
+        assert_eq!(base64("aGk=").as_deref(), Some(&b"hi"[..]));
+        assert_eq!(base64("a*"), None);
+    }
+}
