@@ -96,20 +96,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         model.embed(&QUESTIONS[..2])?;
         let rounds = 5;
-        let started = Instant::now();
+        let mut single = Vec::new();
         for _ in 0..rounds {
             for q in QUESTIONS {
+                let started = Instant::now();
                 model.embed(&[q])?;
+                single.push(started.elapsed().as_secs_f64() * 1000.0);
             }
         }
-        let single = started.elapsed().as_secs_f64() * 1000.0 / (rounds * QUESTIONS.len()) as f64;
+        single.sort_by(f64::total_cmp);
+        let (median, p90) = (single[single.len() / 2], single[single.len() * 9 / 10]);
         let started = Instant::now();
         for _ in 0..rounds {
             model.embed(&QUESTIONS)?;
         }
         let batched = started.elapsed().as_secs_f64() * 1000.0 / (rounds * QUESTIONS.len()) as f64;
         println!(
-            "threads {threads}: {single:.1} ms per sentence one at a time, {batched:.1} ms per sentence in batches of {}, rss {:.0} MB",
+            "threads {threads}: one sentence median {median:.1} ms, p90 {p90:.1} ms; in batches of {}: {batched:.1} ms per sentence; rss {:.0} MB",
             QUESTIONS.len(),
             memory_mb().0
         );

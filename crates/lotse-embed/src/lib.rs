@@ -15,6 +15,8 @@ pub mod safetensors;
 #[cfg(feature = "embeddings")]
 mod model;
 #[cfg(feature = "embeddings")]
+pub mod tokenizer;
+#[cfg(feature = "embeddings")]
 pub use model::{Embedder, Options};
 
 use std::path::PathBuf;

@@ -8,10 +8,10 @@ use std::path::Path;
 use candle_core::{D, DType, Device, Tensor};
 use candle_nn::{LayerNorm, Module, VarBuilder};
 use candle_transformers::models::bert::{BertEncoder, Config};
-use tokenizers::Tokenizer;
 
 use crate::q4::{self, Q4Matrix};
 use crate::safetensors::Header;
+use crate::tokenizer::Tokenizer;
 use crate::{DIM, EmbedError, Embedding};
 
 const WORDS: &str = "embeddings.word_embeddings.weight";
@@ -98,18 +98,13 @@ impl Embedder {
         }
 
         let tokenizer_path = dir.join("tokenizer.json");
-        open(&tokenizer_path)?;
-        let mut tokenizer =
-            Tokenizer::from_file(&tokenizer_path).map_err(|e| invalid(&tokenizer_path, e))?;
-        // Padding is done here per batch; truncation keeps `<s>` and `</s>`.
-        tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(Some(tokenizers::TruncationParams {
-                max_length: options.max_tokens,
-                ..Default::default()
-            }))
-            .map_err(|e| invalid(&tokenizer_path, e))?;
-        let pad_id = tokenizer.token_to_id("<pad>").unwrap_or(1);
+        let json = std::fs::read(&tokenizer_path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => EmbedError::Missing(tokenizer_path.clone()),
+            _ => invalid(&tokenizer_path, e),
+        })?;
+        let tokenizer = Tokenizer::from_json(&json).map_err(|e| invalid(&tokenizer_path, e))?;
+        drop(json);
+        let pad_id = tokenizer.pad_id();
 
         let weights_path = dir.join("model.safetensors");
         let (words, tensors) = read_weights(&weights_path, &config)?;
@@ -164,14 +159,13 @@ impl Embedder {
     }
 
     fn embed_on_pool(&self, texts: &[&str]) -> Result<Vec<Embedding>, EmbedError> {
-        let mut ids = Vec::with_capacity(texts.len());
-        for text in texts {
-            let encoding = self
-                .tokenizer
-                .encode(format!("query: {text}"), true)
-                .map_err(|e| EmbedError::Failed(e.to_string()))?;
-            ids.push(encoding.get_ids().to_vec());
-        }
+        let ids: Vec<Vec<u32>> = texts
+            .iter()
+            .map(|text| {
+                self.tokenizer
+                    .encode(&format!("query: {text}"), self.options.max_tokens)
+            })
+            .collect();
         // Similar lengths in one batch waste little work on padding.
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| ids[i].len());

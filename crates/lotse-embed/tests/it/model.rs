@@ -119,3 +119,42 @@ fn overlong_texts_are_cut_not_refused() {
     let v = embed(model, &[&long]);
     assert!(v[0].iter().all(|x| x.is_finite()));
 }
+
+#[test]
+fn tokenizer_gives_the_ids_of_hugging_face_tokenizers() {
+    let Some(dir) = std::env::var_os("LOTSE_TEST_E5_MODEL") else {
+        return;
+    };
+    let json = std::fs::read(PathBuf::from(dir).join("tokenizer.json")).expect("tokenizer.json");
+    let tokenizer = lotse_embed::tokenizer::Tokenizer::from_json(&json).expect("parses");
+    // Expected ids from the Python `tokenizers` 0.23 (`Tokenizer.from_file(...).encode("query: " + text)`);
+    // the last case covers full-width letters, runs of spaces, emoji and a combining accent.
+    let cases: [(&str, &[u32]); 3] = [
+        (
+            "Wie beantrage ich Bürgergeld?",
+            &[
+                0, 41, 1294, 12, 4887, 186, 66, 91600, 654, 55551, 49004, 32, 2,
+            ],
+        ),
+        (
+            "Як подати заяву?",
+            &[0, 41, 1294, 12, 4910, 129, 43022, 165452, 32, 2],
+        ),
+        (
+            "  Ｆｕｌｌｗｉｄｔｈ ① 😀😀 e\u{301}",
+            &[0, 41, 1294, 12, 9312, 146984, 106, 21119, 244218, 393, 2],
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(
+            tokenizer.encode(&format!("query: {text}"), 128),
+            expected,
+            "{text}"
+        );
+    }
+    let long = tokenizer.encode(&"Bürgergeld ".repeat(100), 128);
+    assert_eq!(
+        (long.len(), long.first(), long.last()),
+        (128, Some(&0), Some(&2))
+    );
+}
