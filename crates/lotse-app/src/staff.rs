@@ -14,6 +14,8 @@ use sha2::{Digest, Sha256};
 
 use crate::{App, AppError};
 
+mod users;
+
 /// Failed sign-ins in a row after which an account is locked.
 pub const MAX_FAILED_LOGINS: i64 = 5;
 /// How long a locked account stays locked.
@@ -181,6 +183,11 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("lotse-dummy-password").unwrap_or_default())
 }
 
+/// A fresh one-time password: 20 random hex characters (80 bits).
+fn one_time_password() -> Result<String, AppError> {
+    Ok(random_token()?[..20].to_owned())
+}
+
 fn check_new_password(password: &str) -> Result<(), AppError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::Invalid {
@@ -214,6 +221,18 @@ impl App {
         role: Role,
         password: Option<&str>,
     ) -> Result<Option<String>, AppError> {
+        self.insert_user(tenant, "system", email, role, password)
+            .await
+    }
+
+    async fn insert_user(
+        &self,
+        tenant: &str,
+        actor: &str,
+        email: &str,
+        role: Role,
+        password: Option<&str>,
+    ) -> Result<Option<String>, AppError> {
         let email = normalize_email(email);
         if !email.contains('@') || email.len() > 254 || email.chars().any(char::is_whitespace) {
             return Err(AppError::Invalid {
@@ -226,7 +245,7 @@ impl App {
                 check_new_password(p)?;
                 (p.to_owned(), false)
             }
-            None => (random_token()?[..20].to_owned(), true),
+            None => (one_time_password()?, true),
         };
         let to_hash = password.clone();
         let hash = blocking(move || hash_password(&to_hash)).await??;
@@ -235,7 +254,7 @@ impl App {
             .await?;
         self.audit(
             tenant,
-            "system",
+            actor,
             "user.add",
             &email,
             None,

@@ -57,6 +57,11 @@ pub struct AnswerHead {
 const USER_COLUMNS: &str = "tenant_id, email, role, password_hash, must_change_password, \
                             failed_logins, locked_until, created_at";
 
+/// SQL condition (tenant `$1`, account `$2`): changing this account away from `admin` still
+/// leaves the tenant an admin.
+const KEEPS_AN_ADMIN: &str = "(role <> 'admin' OR (SELECT COUNT(*) FROM users \
+                              WHERE tenant_id = $1 AND role = 'admin' AND email <> $2) > 0)";
+
 fn user_from_row(r: &sqlx::sqlite::SqliteRow) -> UserRecord {
     UserRecord {
         tenant_id: r.get(0),
@@ -167,6 +172,59 @@ impl Db {
             return Err(StoreError::NotFound(format!("user '{email}'")));
         }
         Ok(())
+    }
+
+    /// Changes a staff member's role. `NotFound` when the tenant has no such account;
+    /// `Conflict` when it would leave the tenant without an admin (checked in the same
+    /// statement, so two admins demoting each other at once cannot both succeed).
+    pub async fn set_user_role(&self, tenant: &str, email: &str, role: &str) -> Result<()> {
+        let done = sqlx::query(&format!(
+            "UPDATE users SET role = $3 WHERE tenant_id = $1 AND email = $2 \
+             AND ($3 = 'admin' OR {KEEPS_AN_ADMIN})"
+        ))
+        .bind(tenant)
+        .bind(email)
+        .bind(role)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(self.why_untouched(tenant, email).await);
+        }
+        Ok(())
+    }
+
+    /// Deletes a staff account and its sessions. `NotFound` when the tenant has no such
+    /// account; `Conflict` when it is the tenant's last admin.
+    pub async fn delete_user(&self, tenant: &str, email: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(&format!(
+            "DELETE FROM users WHERE tenant_id = $1 AND email = $2 AND {KEEPS_AN_ADMIN}"
+        ))
+        .bind(tenant)
+        .bind(email)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            drop(tx);
+            return Err(self.why_untouched(tenant, email).await);
+        }
+        sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND email = $2")
+            .bind(tenant)
+            .bind(email)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Why a guarded change of an account touched no row: no such account, or its last admin.
+    async fn why_untouched(&self, tenant: &str, email: &str) -> StoreError {
+        match self.user(tenant, email).await {
+            Ok(_) => StoreError::Conflict(format!(
+                "'{email}' is the tenant's last admin and must stay an admin"
+            )),
+            Err(e) => e,
+        }
     }
 
     // ---- sessions ----

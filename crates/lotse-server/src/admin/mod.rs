@@ -16,6 +16,7 @@ mod history;
 mod inbox;
 mod page;
 mod settings;
+mod users;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -119,6 +120,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             get(settings::page).post(settings::save),
         )
         .route("/admin/protokoll", get(settings::audit))
+        .route("/admin/benutzer", get(users::list).post(users::act))
         .route("/admin/{*rest}", get(page::not_found).post(page::not_found))
         .route_layer(middleware::from_fn_with_state(state.clone(), page_session));
     let api = Router::new()

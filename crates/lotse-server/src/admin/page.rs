@@ -21,6 +21,8 @@ pub struct Layout {
     pub csrf: String,
     /// Whether the navigation offers the audit log (reviewers and admins).
     pub can_audit: bool,
+    /// Whether the navigation offers user management (admins).
+    pub can_admin: bool,
     /// Which navigation entry is current (`antworten`, `eingang`, `konsole`, `passwort`).
     pub nav: &'static str,
 }
@@ -43,6 +45,7 @@ impl Layout {
             role: staff.role.label(),
             csrf: staff.csrf_token.clone(),
             can_audit: staff.role >= lotse_app::Role::Reviewer,
+            can_admin: staff.role >= lotse_app::Role::Admin,
             nav,
         }
     }

@@ -190,6 +190,51 @@ async fn staff_accounts_sessions_and_audit_are_tenant_scoped() {
     assert!(db.audit_log("b", 10).await.expect("log").is_empty());
 }
 
+#[tokio::test]
+async fn role_changes_and_deletions_are_tenant_scoped_and_keep_an_admin() {
+    let db = Db::open_url("sqlite::memory:").await.expect("open");
+    db.create_tenant("a", "A").await.expect("tenant");
+    db.create_tenant("b", "B").await.expect("tenant");
+    for (tenant, email, role) in [
+        ("a", "chefin@a.example", "admin"),
+        ("a", "anna@a.example", "editor"),
+        ("b", "bert@b.example", "admin"),
+    ] {
+        db.insert_user(tenant, email, role, "$argon2id$x", false)
+            .await
+            .expect("user");
+    }
+    let not_found = |r: Result<(), StoreError>| matches!(r, Err(StoreError::NotFound(_)));
+    assert!(not_found(
+        db.set_user_role("a", "bert@b.example", "viewer").await
+    ));
+    assert!(not_found(db.delete_user("a", "bert@b.example").await));
+    assert_eq!(
+        db.user("b", "bert@b.example").await.expect("b").role,
+        "admin"
+    );
+
+    let last = db.set_user_role("a", "chefin@a.example", "editor").await;
+    assert!(matches!(last, Err(StoreError::Conflict(_))), "{last:?}");
+    let last = db.delete_user("a", "chefin@a.example").await;
+    assert!(matches!(last, Err(StoreError::Conflict(_))), "{last:?}");
+
+    db.set_user_role("a", "anna@a.example", "admin")
+        .await
+        .expect("promote");
+    db.insert_session("a", "chefin@a.example", "hash1", "csrf1", i64::MAX)
+        .await
+        .expect("session");
+    db.delete_user("a", "chefin@a.example")
+        .await
+        .expect("another admin is left");
+    assert!(
+        db.session("hash1", 0).await.expect("db").is_none(),
+        "sessions go too"
+    );
+    assert!(not_found(db.delete_user("a", "chefin@a.example").await));
+}
+
 fn message(tenant: &str, id: &str, kind: &str, text: &str, at: i64) -> lotse_store::MessageRecord {
     lotse_store::MessageRecord {
         tenant_id: tenant.into(),
