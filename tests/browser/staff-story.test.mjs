@@ -1,0 +1,368 @@
+// Browser test for the staff workspace: the story from issue 4's "Done means".
+//
+//   LOTSE_BIN=/path/to/target/debug/lotse node --test
+//
+// A new editor logs in, finds and improves an answer, sends it to review; a reviewer publishes
+// it; the editor turns a cluster of unanswered citizen questions from the inbox into a new
+// answer, which the reviewer publishes too; the dashboard shows the answer rate going up.
+// Every step is checked from the citizen's side as well (HTTP ask), screenshots land in
+// screenshots/staff-*.png, and axe-core checks the main staff pages.
+//
+// Needs the lotse binary (LOTSE_BIN): the test creates its own data directory and accounts with
+// the CLI and starts its own server. Without LOTSE_BIN the suite is skipped (mock phase of CI).
+// Chromium comes from Debian (/usr/bin/chromium, or CHROMIUM_PATH).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const LOTSE_BIN = process.env.LOTSE_BIN || null;
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+
+const TENANT = 'demo';
+const EDITOR = { email: 'redaktion@example.org', password: 'Redaktion-Passwort-2026', role: 'editor' };
+const ADMIN = { email: 'verwaltung@example.org', password: 'Verwaltung-Passwort-2026', role: 'admin' };
+const REVIEWER = { email: 'freigabe@example.org', password: 'Freigabe-Passwort-2026', role: 'reviewer' };
+
+// A new topic the shipped knowledge base does not cover: these end in clarify/fallback.
+const TICKET_QUESTIONS = [
+  'Zahlt das Jobcenter das Deutschlandticket?',
+  'Bekomme ich das Deutschlandticket vom Jobcenter bezahlt?',
+  'Übernimmt das Jobcenter das Deutschlandticket?',
+  'Bekomme ich vom Jobcenter Geld für das Deutschlandticket?',
+  'Wird das Deutschlandticket vom Jobcenter erstattet?',
+  'Zahlt mir das Jobcenter das Deutschlandticket?',
+];
+// Questions the knowledge base answers, so the dashboard has an answer rate to show.
+const ANSWERED_QUESTIONS = ['Wie hoch ist die Kaution?', 'Wo kann ich einen Antrag stellen?', 'Wann wird das Bürgergeld überwiesen?'];
+
+const KAUTION_ID = 'kaution-genossenschaftsanteile';
+const KAUTION_ADDITION = 'Tipp aus der Redaktion: Reichen Sie das Mietangebot mit der Höhe der Kaution vor der Unterschrift ein.';
+const KAUTION_VARIANT = 'Wer bezahlt meine Mietkaution beim Umzug?';
+const TICKET_ID = 'deutschlandticket';
+const TICKET_TITLE = 'Zahlt das Jobcenter das Deutschlandticket?';
+const TICKET_BODY = 'Das Jobcenter zahlt das Deutschlandticket nicht gesondert: Fahrtkosten sind im Regelbedarf enthalten. '
+  + 'Für Fahrten zu Terminen beim Jobcenter oder zu Vorstellungsgesprächen können Sie die Kosten erstattet bekommen. '
+  + 'Fragen Sie vorher Ihre Ansprechperson.';
+
+let browser;
+let server;
+let base;
+let dataDir;
+let serverLog = '';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function addUser(user) {
+  const r = spawnSync(LOTSE_BIN, ['--data-dir', dataDir, 'user', 'add', '--tenant', TENANT, '--role', user.role, user.email], {
+    input: `${user.password}\n`,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, `lotse user add ${user.email} failed: ${r.stderr}${r.stdout}`);
+}
+
+async function waitReady(url, ms = 30000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`lotse serve exited (${server.exitCode}):\n${serverLog}`);
+    try {
+      const r = await fetch(`${url}/readyz`);
+      if (r.ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`lotse serve not ready after ${ms} ms:\n${serverLog}`);
+}
+
+/** A citizen question over the public API; returns the parsed reply. */
+async function ask(text) {
+  const r = await fetch(`${base}/api/v1/tenants/${TENANT}/ask`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text }),
+  });
+  assert.equal(r.status, 200, `ask "${text}": HTTP ${r.status} ${await r.clone().text()}`);
+  return r.json();
+}
+
+async function runAxe(page) {
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), AXE_TAGS);
+}
+
+function describeViolations(violations) {
+  return violations
+    .map((v) => `${v.id} (${v.impact}): ${v.help}\n` + v.nodes.map((n) => `   ${JSON.stringify(n.target)} ${n.failureSummary}`).join('\n'))
+    .join('\n');
+}
+
+async function assertAccessible(page, what) {
+  const { violations } = await runAxe(page);
+  assert.deepEqual(violations.map((v) => v.id), [], `axe on ${what}:\n${describeViolations(violations)}`);
+}
+
+async function shot(page, name, { fullPage = true } = {}) {
+  await page.screenshot({ path: join(SHOTS, `staff-${name}.png`), fullPage });
+}
+
+/** Answer rate of the newest day in the dashboard table, in percent (null when not shown). */
+async function todaysAnswerRate(page) {
+  const row = page.getByRole('table', { name: /Kennzahlen pro Tag/ }).locator('tbody tr').first();
+  const cells = await row.locator('th, td').allInnerTexts();
+  const m = /(\d+(?:[.,]\d+)?)\s*%/.exec(cells[2] ?? '');
+  return { questions: Number(cells[1]), rate: m ? Number(m[1].replace(',', '.')) : null, cells };
+}
+
+describe('staff story: improve an answer, learn from the inbox', {
+  skip: LOTSE_BIN ? false : 'LOTSE_BIN is not set (path to the lotse binary; the story starts its own server)',
+}, () => {
+  let editor; // { context, page }
+  let reviewer;
+
+  before(async () => {
+    assert.ok(existsSync(LOTSE_BIN), `LOTSE_BIN=${LOTSE_BIN} does not exist: cargo build -p lotse`);
+    assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
+    mkdirSync(SHOTS, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'lotse-staff-story-'));
+    addUser(EDITOR);
+    addUser(REVIEWER);
+    addUser(ADMIN);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = spawn(LOTSE_BIN, ['--data-dir', dataDir, 'serve', '--listen', `127.0.0.1:${port}`], {
+      env: { ...process.env, LOTSE__RATE_LIMIT__ENABLED: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout.on('data', (d) => { serverLog += d; });
+    server.stderr.on('data', (d) => { serverLog += d; });
+    await waitReady(base);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--lang=de-DE', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    for (const who of ['editor', 'reviewer']) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'de-DE' });
+      context.setDefaultTimeout(10000);
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      if (who === 'editor') editor = { context, page, errors };
+      else reviewer = { context, page, errors };
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((res) => { server.once('exit', res); setTimeout(res, 3000); });
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function login(page, user) {
+    await page.goto(`${base}/admin/login`);
+    await page.getByLabel('E-Mail-Adresse').fill(user.email);
+    await page.getByLabel('Passwort', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Antworten' }).waitFor();
+  }
+
+  async function logout(page) {
+    await page.getByRole('button', { name: 'Abmelden' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Anmelden bei Lotse' }).waitFor();
+  }
+
+  /** The reviewer's part: find the answer waiting in review and publish it. */
+  async function reviewerPublishes(title, shotPrefix) {
+    const { page } = reviewer;
+    await login(page, REVIEWER);
+    await page.getByLabel('Status', { exact: true }).selectOption({ label: 'In Prüfung' });
+    await page.getByRole('button', { name: 'Filtern' }).click();
+    await page.getByRole('link', { name: title }).waitFor();
+    await shot(page, `${shotPrefix}-reviewer-list`);
+    await page.getByRole('link', { name: title }).click();
+    await assert.doesNotReject(page.getByText('In Prüfung', { exact: true }).waitFor());
+    await page.getByRole('button', { name: 'Veröffentlichen' }).click();
+    await page.getByText('Veröffentlicht. Bürgerinnen und Bürger erhalten ab sofort diese Fassung.').waitFor();
+    await shot(page, `${shotPrefix}-reviewer-published`);
+    await logout(page);
+  }
+
+  test('citizens ask: a new topic ends in the inbox, known topics get answers', async () => {
+    for (const q of TICKET_QUESTIONS) {
+      const reply = await ask(q);
+      assert.ok(['clarify', 'fallback'].includes(reply.kind), `"${q}" should not be answered yet, got ${reply.kind} ${reply.answer?.id}`);
+    }
+    for (const q of ANSWERED_QUESTIONS) {
+      const reply = await ask(q);
+      assert.equal(reply.kind, 'answer', `"${q}" should be answered`);
+    }
+  });
+
+  test('the admin switches on the four-eyes rule', async () => {
+    const { page } = reviewer;
+    await login(page, ADMIN);
+    await page.getByRole('navigation', { name: 'Hauptnavigation' }).getByRole('link', { name: 'Einstellungen' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Einstellungen' }).waitFor();
+    await page.getByLabel('Vier-Augen-Prinzip').check();
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await page.reload();
+    assert.ok(await page.getByLabel('Vier-Augen-Prinzip').isChecked(), 'four-eyes rule should be on');
+    await assertAccessible(page, 'settings');
+    await shot(page, '00-settings-four-eyes');
+    await logout(page);
+  });
+
+  let rateBefore;
+
+  test('the editor logs in and sees the answer rate on the dashboard', async () => {
+    const { page } = editor;
+    await page.goto(`${base}/admin/login`);
+    await assertAccessible(page, 'login');
+    await page.getByLabel('E-Mail-Adresse').fill(EDITOR.email);
+    await page.getByLabel('Passwort', { exact: true }).fill(EDITOR.password);
+    await shot(page, '01-login');
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Antworten' }).waitFor();
+    await assertAccessible(page, 'answer list');
+    await shot(page, '02-answer-list', { fullPage: false }); // the whole list is very long
+
+    await page.getByRole('navigation', { name: 'Hauptnavigation' }).getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    rateBefore = await todaysAnswerRate(page);
+    assert.equal(rateBefore.questions, TICKET_QUESTIONS.length + ANSWERED_QUESTIONS.length, `dashboard row: ${rateBefore.cells}`);
+    assert.ok(rateBefore.rate !== null, `no answer rate in ${rateBefore.cells}`);
+    await assertAccessible(page, 'dashboard');
+    await shot(page, '03-dashboard-before');
+  });
+
+  test('the editor finds an answer, improves it and sends it to review', async () => {
+    const { page } = editor;
+    await page.getByRole('navigation', { name: 'Hauptnavigation' }).getByRole('link', { name: 'Antworten' }).click();
+    await page.getByLabel('Suche', { exact: true }).fill('Kaution');
+    await page.getByRole('button', { name: 'Filtern' }).click();
+    const link = page.getByRole('link', { name: 'Zahlt das Jobcenter die Mietkaution?' });
+    await link.waitFor();
+    await shot(page, '04-search-kaution');
+    await link.click();
+    await page.getByLabel('Titel', { exact: true }).waitFor();
+    await assertAccessible(page, 'edit');
+    // Under the four-eyes rule an editor cannot publish: the change goes through review.
+    await page.getByText(/Vier-Augen-Prinzip/).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Veröffentlichen' }).count(), 0, 'an editor must not see "Veröffentlichen"');
+
+    const body = page.getByLabel(/^Text/);
+    await body.fill(`${await body.inputValue()}\n\n${KAUTION_ADDITION}`);
+    const questions = page.getByLabel(/^Frageformulierungen/);
+    await questions.fill(`${(await questions.inputValue()).trimEnd()}\n${KAUTION_VARIANT}`);
+    await page.getByRole('button', { name: 'Vorschau' }).click();
+    const preview = page.getByRole('region', { name: /^Vorschau/ });
+    await preview.getByText(KAUTION_ADDITION).waitFor();
+    await shot(page, '05-edit-preview');
+
+    await page.getByRole('button', { name: 'Zur Prüfung geben' }).click();
+    await page.getByText('Gespeichert und zur Prüfung gegeben.').waitFor();
+    await page.getByText('In Prüfung', { exact: true }).waitFor();
+    await shot(page, '06-sent-to-review');
+    // Not live before review: citizens still get the published text.
+    const reply = await ask('Wie hoch ist die Kaution?');
+    assert.equal(reply.answer?.id, KAUTION_ID);
+    assert.ok(!reply.answer.body_markdown.includes(KAUTION_ADDITION), 'the change must not be live before review');
+    await logout(page);
+  });
+
+  test('the reviewer publishes it and citizens get the new text', async () => {
+    await reviewerPublishes('Zahlt das Jobcenter die Mietkaution?', '07');
+    const reply = await ask('Wie hoch ist die Kaution?');
+    assert.equal(reply.kind, 'answer');
+    assert.equal(reply.answer.id, KAUTION_ID);
+    assert.ok(reply.answer.body_markdown.includes(KAUTION_ADDITION), 'the published text should carry the addition');
+    const variant = await ask(KAUTION_VARIANT);
+    assert.equal(variant.answer?.id, KAUTION_ID, 'the new question variant should lead to the answer');
+  });
+
+  let clusterQuestions;
+
+  test('the editor turns the inbox cluster into a new answer', async () => {
+    const { page } = editor;
+    await login(page, EDITOR);
+    await page.getByRole('navigation', { name: 'Hauptnavigation' }).getByRole('link', { name: 'Eingang' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Eingang' }).waitFor();
+    await assertAccessible(page, 'inbox');
+    await shot(page, '09-inbox');
+    const cluster = page.getByRole('region').filter({ has: page.getByRole('heading', { level: 2, name: /Deutschlandticket/ }) }).first();
+    await cluster.waitFor();
+    clusterQuestions = (await cluster.getByRole('group', { name: /Fragen dieser Gruppe/ }).locator('label').allInnerTexts())
+      .filter((q) => /Deutschlandticket/.test(q));
+    assert.ok(clusterQuestions.length >= 3, `the Deutschlandticket questions should form a cluster, got ${JSON.stringify(clusterQuestions)}`);
+    await cluster.getByRole('button', { name: 'Neue Antwort daraus schreiben' }).click();
+
+    await page.getByRole('heading', { level: 1, name: 'Neue Antwort' }).waitFor();
+    const prefilled = await page.getByLabel(/^Frageformulierungen/).inputValue();
+    for (const q of clusterQuestions) assert.ok(prefilled.includes(q), `"${q}" should be pre-filled as a variant`);
+    await page.getByLabel(/^Kennung/).fill(TICKET_ID);
+    await page.getByLabel('Titel', { exact: true }).fill(TICKET_TITLE);
+    await page.getByLabel(/^Text/).fill(TICKET_BODY);
+    const topics = page.getByRole('group', { name: 'Themen' });
+    await topics.getByText('C Regelbedarf, Mehrbedarfe, einmalige Leistungen').click();
+    await topics.getByLabel('Regelbedarf/Regelsatz: Höhe, Regelbedarfsstufen, Kinder').check();
+    await page.getByRole('button', { name: 'Vorschau' }).click();
+    await page.getByRole('region', { name: /^Vorschau/ }).getByText(/Regelbedarf enthalten/).waitFor();
+    await shot(page, '10-new-answer-from-cluster');
+    await page.getByRole('button', { name: 'Zur Prüfung geben' }).click();
+    await page.waitForLoadState();
+    const problem = page.getByRole('alert');
+    if (await problem.count()) assert.fail(`saving the new answer failed: ${await problem.innerText()}`);
+    await page.getByText('Gespeichert und zur Prüfung gegeben.').waitFor();
+    await shot(page, '11-new-answer-in-review');
+
+    await page.getByRole('navigation', { name: 'Hauptnavigation' }).getByRole('link', { name: 'Eingang' }).click();
+    assert.equal(await page.getByRole('heading', { level: 2, name: /Deutschlandticket/ }).count(), 0,
+      'the cluster should have left the inbox');
+    await logout(page);
+  });
+
+  test('the reviewer publishes the new answer and citizens get it', async () => {
+    await reviewerPublishes(TICKET_TITLE, '12');
+    for (const q of TICKET_QUESTIONS) {
+      const reply = await ask(q);
+      assert.equal(reply.kind, 'answer', `"${q}" should now be answered`);
+      assert.equal(reply.answer.id, TICKET_ID, `"${q}" should get the new answer`);
+    }
+  });
+
+  test('the dashboard shows the answer rate going up', async () => {
+    const { page, errors } = editor;
+    await login(page, EDITOR);
+    await page.getByRole('navigation', { name: 'Hauptnavigation' }).getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    const now = await todaysAnswerRate(page);
+    assert.equal(now.questions, rateBefore.questions + 3 + TICKET_QUESTIONS.length, `dashboard row: ${now.cells}`);
+    assert.ok(now.rate > rateBefore.rate, `answer rate should rise: ${rateBefore.rate} % → ${now.rate} %`);
+    await assertAccessible(page, 'dashboard');
+    await shot(page, '14-dashboard-after');
+    assert.deepEqual(errors, []);
+    assert.deepEqual(reviewer.errors, []);
+  });
+});
