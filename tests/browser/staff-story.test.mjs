@@ -204,6 +204,17 @@ describe('staff story: improve an answer, learn from the inbox', {
     await page.getByRole('link', { name: title }).click();
     await assert.doesNotReject(page.getByText('In Prüfung', { exact: true }).waitFor());
     await page.getByRole('button', { name: 'Veröffentlichen' }).click();
+    await page.waitForLoadState();
+    // Regression protection: if the change would give questions that work today another
+    // answer, the page lists them and asks for confirmation. The reviewer reads the list and
+    // confirms (the new answer takes over questions that only touched its topic before).
+    const confirm = page.getByRole('button', { name: 'Trotzdem veröffentlichen' });
+    if (await confirm.count()) {
+      await page.getByRole('heading', { name: 'Diese Fragen bekämen eine andere Antwort' }).waitFor();
+      await assertAccessible(page, 'publish confirmation');
+      await shot(page, `${shotPrefix}-reviewer-confirm`);
+      await confirm.click();
+    }
     await page.getByText('Veröffentlicht. Bürgerinnen und Bürger erhalten ab sofort diese Fassung.').waitFor();
     await shot(page, `${shotPrefix}-reviewer-published`);
     await logout(page);

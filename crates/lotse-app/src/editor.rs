@@ -121,6 +121,18 @@ fn forbidden(reason: &str) -> AppError {
     AppError::Forbidden(reason.to_owned())
 }
 
+/// A question variant that would no longer reach its own answer after a change.
+#[derive(Debug, Clone, Serialize)]
+pub struct Impact {
+    pub question: String,
+    /// The answer the variant belongs to.
+    pub owner: String,
+    pub owner_title: String,
+    /// The answer it would get instead (`None`: clarify or fallback).
+    pub after: Option<String>,
+    pub after_title: Option<String>,
+}
+
 impl App {
     /// Whether the tenant requires four-eyes approval (`"four_eyes": true` in its settings).
     pub async fn four_eyes(&self, tenant: &str) -> Result<bool, AppError> {
@@ -381,6 +393,57 @@ impl App {
     pub fn preview(&self, tenant: &str, answer: &Answer) -> Result<kb::AnswerView, AppError> {
         let kb = self.kb(tenant)?;
         Ok(kb::render(answer, &kb.variables))
+    }
+
+    /// Regression protection (issue 4 item 4): every question variant of the live answers is
+    /// asked of the live index and of an index in which `answer` is published; the variants
+    /// that reached their own answer before and do not afterwards are returned. Publishing a
+    /// change with a non-empty result needs an explicit confirmation.
+    pub async fn publish_impact(
+        &self,
+        tenant: &str,
+        answer: &Answer,
+    ) -> Result<Vec<Impact>, AppError> {
+        let old = self.kb(tenant)?;
+        let mut answers = self.db().live_answers(tenant).await?;
+        let mut changed = answer.clone();
+        changed.status = Status::Published;
+        match answers.iter_mut().find(|a| a.id == changed.id) {
+            Some(a) => *a = changed,
+            None => answers.push(changed),
+        }
+        let prior = Some(*old.index.calibration()).filter(|c| c.samples > 0);
+        let new = self.build_kb(tenant, answers, prior).await?;
+        let top = |kb: &kb::TenantKb, q: &str| {
+            let d = lotse_core::reply::decide(&kb.index, q);
+            match d.kind {
+                lotse_core::reply::Kind::Answer => d.answer.map(|i| kb.views[i].id.clone()),
+                _ => None,
+            }
+        };
+        let mut impacts = Vec::new();
+        for (i, owner) in old.index.answers().iter().enumerate() {
+            for q in &owner.questions {
+                if top(&old, q).as_deref() != Some(owner.id.as_str()) {
+                    continue; // it did not work before either: not a regression
+                }
+                let after = top(&new, q);
+                if after.as_deref() != Some(owner.id.as_str()) {
+                    let title = |id: &Option<String>| {
+                        id.as_ref()
+                            .and_then(|id| new.by_id.get(id).map(|&j| new.views[j].title.clone()))
+                    };
+                    impacts.push(Impact {
+                        question: q.clone(),
+                        owner: owner.id.clone(),
+                        owner_title: old.views[i].title.clone(),
+                        after_title: title(&after),
+                        after,
+                    });
+                }
+            }
+        }
+        Ok(impacts)
     }
 
     /// The tenant's knowledge as it would be if every draft and review version were

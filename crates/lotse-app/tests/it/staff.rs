@@ -442,3 +442,37 @@ async fn source_links_must_be_web_mail_or_phone_links() {
         .await
         .expect("a web link is fine");
 }
+
+/// Regression protection: only changes that take working questions away are reported.
+#[tokio::test]
+async fn publish_impact_lists_questions_that_would_lose_their_answer() {
+    let app = crate::demo_app().await;
+    let (mut harmless, _) = app
+        .answer_for_edit("demo", "kaution-genossenschaftsanteile")
+        .await
+        .expect("answer");
+    harmless.body.push_str("\n\nNoch ein Satz.");
+    assert!(
+        app.publish_impact("demo", &harmless)
+            .await
+            .expect("impact")
+            .is_empty()
+    );
+
+    let (mut breaking, _) = app
+        .answer_for_edit("demo", "regelbedarf-hoehe")
+        .await
+        .expect("answer");
+    breaking.title = "Hundefutter".into();
+    breaking.questions = vec!["Zahlt das Jobcenter Hundefutter?".into()];
+    let impact = app.publish_impact("demo", &breaking).await.expect("impact");
+    assert!(
+        impact.iter().any(|i| i.owner == "regelbedarf-hoehe"),
+        "{impact:?}"
+    );
+    assert!(
+        impact
+            .iter()
+            .all(|i| i.after.as_deref() != Some(i.owner.as_str()))
+    );
+}

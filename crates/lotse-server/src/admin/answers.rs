@@ -6,7 +6,7 @@ use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use lotse_app::editor::{Action, AnswerFilter, AnswerRow};
+use lotse_app::editor::{Action, AnswerFilter, AnswerRow, Impact};
 use lotse_app::{AnswerView, AppError, Role, Staff, builtin, today};
 use lotse_core::content::{Answer, Source, Status};
 use serde::Deserialize;
@@ -163,6 +163,9 @@ struct EditPage {
     /// Inbox questions this new answer is written from (hidden fields; they leave the inbox
     /// when it is saved).
     inbox: Vec<String>,
+    /// Questions that would no longer reach their own answer if this change were published;
+    /// non-empty only when a publish is waiting for confirmation.
+    impact: Vec<Impact>,
 }
 
 #[derive(Deserialize, Default)]
@@ -236,6 +239,7 @@ async fn edit_page(
         can_publish: staff.role >= Role::Reviewer || (!four_eyes && staff.role >= Role::Editor),
         four_eyes,
         inbox: head.inbox,
+        impact: Vec::new(),
         answer,
     })
 }
@@ -422,7 +426,26 @@ async fn submit(
     let action = match action {
         "draft" => Action::Draft,
         "review" => Action::Review,
-        "publish" => Action::Publish,
+        // Regression protection: a publish that would change the answer of questions that
+        // work today shows them and waits for "publish-confirmed".
+        "publish" => {
+            let impact = state.app.publish_impact(&staff.tenant, &answer).await?;
+            if !impact.is_empty() {
+                let what = match impact.len() {
+                    1 => "bekommt 1 Frage, die heute richtig beantwortet wird,".to_owned(),
+                    n => format!("bekommen {n} Fragen, die heute richtig beantwortet werden,"),
+                };
+                let message = format!(
+                    "Wenn Sie diese Fassung veröffentlichen, {what} eine andere Antwort (Liste unten). Prüfen Sie die Liste. Veröffentlichen Sie nur, wenn das gewollt ist."
+                );
+                let mut page =
+                    edit_page(state, staff, create, answer, head, Some(message), None).await?;
+                page.impact = impact;
+                return Ok(render(StatusCode::CONFLICT, &page));
+            }
+            Action::Publish
+        }
+        "publish-confirmed" => Action::Publish,
         "archive" => Action::Archive,
         // "preview" and anything else: show the form again with the preview, save nothing.
         _ => {

@@ -363,3 +363,43 @@ async fn a_save_based_on_an_outdated_version_is_not_silently_overwriting() {
         "Bens Fassung"
     );
 }
+
+/// Issue 4 item 4: a publish that would take working questions away from their answer shows
+/// them and needs an explicit confirmation; a harmless publish does not.
+#[tokio::test]
+async fn publishing_a_change_that_breaks_other_questions_needs_confirmation() {
+    let (r, app) = default_setup().await;
+    let s = login(&r, "editor@demo.example").await;
+    let id = "regelbedarf-hoehe";
+    let (mut answer, _) = app.answer_for_edit("demo", id).await.expect("answer");
+    answer.title = "Zahlt das Jobcenter Hundefutter?".into();
+    answer.questions = vec![
+        "Zahlt das Jobcenter Hundefutter?".into(),
+        "Hundefutter vom Amt".into(),
+        "Tierarztkosten Hund Jobcenter".into(),
+    ];
+    let (status, _, html) = submit(&r, &s, id, &answer, "publish", Some(&s.csrf)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    assert!(html.contains("Trotzdem veröffentlichen"), "{html}");
+    assert!(
+        html.contains("Diese Fragen bekämen eine andere Antwort"),
+        "{html}"
+    );
+    let (_, still) = app.answer_for_edit("demo", id).await.expect("answer");
+    let live = app
+        .ask("demo", "Wie hoch ist der Regelsatz?", None)
+        .expect("ask");
+    assert_eq!(
+        live.answer.map(|a| a.id).as_deref(),
+        Some(id),
+        "nothing was published: {still:?}"
+    );
+
+    let (status, headers, _) =
+        submit(&r, &s, id, &answer, "publish-confirmed", Some(&s.csrf)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&headers),
+        format!("/admin/antworten/{id}?ok=publish")
+    );
+}
