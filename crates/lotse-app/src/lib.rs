@@ -314,10 +314,7 @@ impl App {
         if text.chars().count() > max {
             return Err(AppError::QuestionTooLong { max });
         }
-        let conversation_id = match conversation_id {
-            Some(c) if is_valid_id(c) && c.len() <= 64 => c.to_owned(),
-            _ => uuid::Uuid::new_v4().to_string(),
-        };
+        let conversation_id = conversation_or_new(conversation_id);
         let message_id = uuid::Uuid::new_v4().to_string();
         let mut decision = decide(&kb.index, text);
         if !decision.emergency
@@ -386,10 +383,7 @@ impl App {
             what: format!("answer '{id}'"),
         })?;
         let view = kb.views[i].clone();
-        let conversation_id = match conversation_id {
-            Some(c) if is_valid_id(c) && c.len() <= 64 => c.to_owned(),
-            _ => uuid::Uuid::new_v4().to_string(),
-        };
+        let conversation_id = conversation_or_new(conversation_id);
         let message_id = uuid::Uuid::new_v4().to_string();
         self.inner.writer.record(MessageRecord {
             tenant_id: tenant.to_owned(),
@@ -523,6 +517,14 @@ impl App {
             .filter(|a| a.status != Status::Archived)
             .collect();
         formats::export(format, &answers)
+    }
+}
+
+/// The conversation a citizen continues, or a new one when the id is missing or malformed.
+fn conversation_or_new(conversation_id: Option<&str>) -> String {
+    match conversation_id {
+        Some(c) if is_valid_id(c) && c.len() <= 64 => c.to_owned(),
+        _ => uuid::Uuid::new_v4().to_string(),
     }
 }
 

@@ -306,30 +306,30 @@ impl Db {
 
     /// The current version of every answer of a tenant (all statuses), ordered by id.
     pub async fn answers(&self, tenant: &str) -> Result<Vec<Answer>> {
-        let rows = sqlx::query(
+        self.answer_documents(
+            tenant,
             "SELECT v.document FROM answers a JOIN answer_versions v \
              ON v.tenant_id = a.tenant_id AND v.answer_id = a.id AND v.version = a.version \
              WHERE a.tenant_id = $1 ORDER BY a.id",
         )
-        .bind(tenant)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| answer_from_json(&r.get::<String, _>(0)))
-            .collect()
+        .await
     }
 
     /// The published (live) version of every answer that has one, ordered by id. This is what
     /// citizens are answered from, even while a newer draft or review version exists.
     pub async fn live_answers(&self, tenant: &str) -> Result<Vec<Answer>> {
-        let rows = sqlx::query(
+        self.answer_documents(
+            tenant,
             "SELECT v.document FROM answers a JOIN answer_versions v \
              ON v.tenant_id = a.tenant_id AND v.answer_id = a.id AND v.version = a.published_version \
              WHERE a.tenant_id = $1 ORDER BY a.id",
         )
-        .bind(tenant)
-        .fetch_all(&self.pool)
-        .await?;
+        .await
+    }
+
+    /// Runs a tenant-scoped query whose one column is an answer document.
+    async fn answer_documents(&self, tenant: &str, sql: &'static str) -> Result<Vec<Answer>> {
+        let rows = sqlx::query(sql).bind(tenant).fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| answer_from_json(&r.get::<String, _>(0)))
             .collect()
