@@ -5,7 +5,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
+    // Read at run time, not `env!` at compile time: a build script compiled in another checkout
+    // (a shared CARGO_TARGET_DIR) would otherwise look for the content there and embed nothing.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("../../content");
     let answers = root.join("answers");
     println!("cargo:rerun-if-changed={}", root.display());
     println!("cargo:rerun-if-changed={}", answers.display());
