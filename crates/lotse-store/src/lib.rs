@@ -17,9 +17,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 
 mod inbox;
+mod retention;
 mod staff;
 mod stats;
 pub use inbox::{InboxDecision, InboxItem, InboxState};
+pub use retention::Purged;
 pub use staff::{AnswerHead, AuditEntry, SessionRecord, UserRecord};
 pub use stats::{AnswerUse, Bucket, DAY_MS, DailyStats, Traffic, WEEK_MS, WEEK_OFFSET_MS};
 

@@ -4,6 +4,7 @@ mod content;
 mod engine;
 mod import;
 mod inbox;
+mod retention;
 mod retrain;
 mod staff;
 mod staff_users;
