@@ -6,6 +6,7 @@ mod admin_dashboard;
 mod admin_inbox;
 mod admin_users;
 mod admin_workflow;
+mod security;
 mod statistik;
 
 use axum::Router;
