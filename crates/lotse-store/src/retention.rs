@@ -39,7 +39,7 @@ impl Db {
     /// inbox decisions, and the conversations that have no message left and began before it.
     /// One transaction: either all of it is gone or nothing.
     pub async fn purge_before(&self, tenant: &str, before: i64) -> Result<Purged> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let feedback = sqlx::query(&format!(
             "DELETE FROM feedback WHERE tenant_id = $1 AND message_id IN ({OLD_MESSAGES})"
         ))

@@ -196,7 +196,7 @@ impl Db {
     /// Deletes a staff account and its sessions. `NotFound` when the tenant has no such
     /// account; `Conflict` when it is the tenant's last admin.
     pub async fn delete_user(&self, tenant: &str, email: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(&format!(
             "DELETE FROM users WHERE tenant_id = $1 AND email = $2 AND {KEEPS_AN_ADMIN}"
         ))
