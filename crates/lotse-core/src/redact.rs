@@ -706,12 +706,42 @@ fn mask(text: &str, with_labels: bool) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     let mut at = 0;
     for f in &found {
-        out.push_str(&text[at..f.start]);
+        let (start, end) = if with_labels || f.label != "[NAME]" {
+            (f.start, f.end)
+        } else {
+            let (start, end) = self_introduction(text, f.start, f.end);
+            (start.max(at), end)
+        };
+        out.push_str(&text[at..start]);
         out.push_str(if with_labels { f.label } else { " " });
-        at = f.end;
+        at = end;
     }
     out.push_str(&text[at..]);
     out
+}
+
+/// For matching, "Hallo, Jan Dummy hier" goes as a whole: left alone, "Hallo … hier" reads
+/// like smalltalk and pulls the reply towards the greeting answer.
+fn self_introduction(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let rest = &text[end..];
+    let trimmed = rest.trim_start();
+    let end = if trimmed.starts_with("hier")
+        && !trimmed[4..].starts_with(|c: char| c.is_alphanumeric())
+    {
+        end + (rest.len() - trimmed.len()) + 4
+    } else {
+        end
+    };
+    let before = text[..start]
+        .trim_end()
+        .trim_end_matches([',', '!'])
+        .to_lowercase();
+    let start = if ["hallo", "hi", "moin", "guten tag", "guten morgen"].contains(&before.as_str()) {
+        0
+    } else {
+        start
+    };
+    (start, end)
 }
 
 #[cfg(test)]
@@ -757,7 +787,7 @@ mod tests {
     fn strip_removes_personal_data_without_labels() {
         assert_eq!(
             strip("Hallo, Jan Dummy hier, Tel. 040 66969 321, wann kommt das Geld?"),
-            "Hallo,   hier, Tel.  , wann kommt das Geld?"
+            " , Tel.  , wann kommt das Geld?"
         );
         assert_eq!(
             strip("Wie hoch ist der Regelsatz?"),
