@@ -412,7 +412,7 @@ impl App {
             Some(a) => *a = changed,
             None => answers.push(changed),
         }
-        let prior = Some(*old.index.calibration()).filter(|c| c.samples > 0);
+        let prior = crate::Prior::of(&old.index);
         let new = self.build_kb(tenant, answers, prior).await?;
         let top = |kb: &kb::TenantKb, q: &str| {
             let d = lotse_core::reply::decide(&kb.index, q);
@@ -458,14 +458,16 @@ impl App {
         self.build_kb(
             tenant,
             answers,
-            self.kb(tenant).ok().map(|kb| *kb.index.calibration()),
+            self.kb(tenant)
+                .ok()
+                .and_then(|kb| crate::Prior::of(&kb.index)),
         )
         .await
     }
 
     /// Like [`App::try_question`], on a candidate knowledge from [`App::candidate_kb`].
     pub fn try_question_on(&self, kb: &kb::TenantKb, text: &str) -> Result<Explained, AppError> {
-        self.explain_on(kb, text, None, false)
+        self.explain_on(kb, text, None, false, None)
     }
 
     /// Asks as a citizen would, without recording the question (staff tests must not show up

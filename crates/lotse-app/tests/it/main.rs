@@ -4,6 +4,7 @@ mod content;
 mod engine;
 mod import;
 mod inbox;
+mod languages;
 mod retrain;
 mod staff;
 mod staff_users;
