@@ -158,7 +158,7 @@ describe('widget against the mock server', { skip: REAL_BASE ? 'LOTSE_BASE_URL i
     const answer = page.locator('.msg--bot').last();
     await page.locator('.msg--bot[data-kind="answer"]').waitFor();
     assert.equal(await answer.locator('h3').textContent(), 'Werden Umzugskosten übernommen?');
-    assert.deepEqual(lotse.recorded.answers.at(-1), { id: 'umzug-kosten', conversation_id: 'conv-1' });
+    assert.deepEqual(lotse.recorded.answers.at(-1), { id: 'umzug-kosten', conversation_id: 'conv-1', language: 'de' });
     assert.equal(await page.locator('.msg--user').last().textContent(), 'Sie: Werden Umzugskosten übernommen?');
   });
 
