@@ -753,7 +753,11 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
       ui.root.lang = LANG;
       ui.root.dir = dirOf(LANG);
       ui.langSelect.value = LANG;
+      // Relabelling changes text all over the log; screen readers should not read the
+      // whole conversation out again, so the live region rests until that is done.
+      ui.log.setAttribute('aria-live', 'off');
       relabel(ui.root);
+      setTimeout(() => ui.log.setAttribute('aria-live', 'polite'), 250);
     }
 
     /** The language the citizen reads, sent with every question. */

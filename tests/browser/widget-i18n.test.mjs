@@ -96,6 +96,8 @@ describe('widget languages and Leichte Sprache', { skip: REAL_BASE ? 'LOTSE_BASE
     await select.selectOption('ar');
 
     assert.deepEqual(await rootLangDir(page), ['ar', 'rtl']);
+    // The relabelled log is not read out again; it is live again right after.
+    await page.locator('.log[aria-live="polite"]').waitFor();
     assert.equal(await page.getByRole('combobox', { name: 'اللغة (Language)' }).count(), 1);
     assert.equal(await page.getByLabel('سؤالك', { exact: true }).getAttribute('placeholder'), 'اكتب سؤالك …');
     assert.equal(await page.getByRole('button', { name: 'إغلاق المحادثة' }).count(), 1);
@@ -126,8 +128,16 @@ describe('widget languages and Leichte Sprache', { skip: REAL_BASE ? 'LOTSE_BASE
     assert.deepEqual([await arabic.getAttribute('lang'), await arabic.getAttribute('dir')], ['ar', 'rtl']);
     assert.equal(await arabic.locator('.badge').textContent(), 'تمت المراجعة');
 
-    // And back: everything German again, the badge too.
-    await page.locator('#lotse-lang').selectOption('de');
+    // And back: everything German again, the badge too. While the log is relabelled it is not live.
+    const liveWhileSwitching = await page.evaluate(() => {
+      const shadow = document.querySelector('lotse-chat').shadowRoot;
+      const select = shadow.querySelector('#lotse-lang');
+      select.value = 'de';
+      select.dispatchEvent(new Event('change'));
+      return shadow.querySelector('.log').getAttribute('aria-live');
+    });
+    assert.equal(liveWhileSwitching, 'off');
+    await page.locator('.log[aria-live="polite"]').waitFor();
     assert.deepEqual(await rootLangDir(page), ['de', 'ltr']);
     assert.equal(await arabic.locator('.badge').textContent(), 'geprüft');
     assert.equal(await page.getByLabel('Ihre Frage', { exact: true }).getAttribute('placeholder'), 'Frage eingeben …');
