@@ -32,7 +32,7 @@ describe('widget languages and Leichte Sprache', { skip: REAL_BASE ? 'LOTSE_BASE
   });
 
   /** Opens the host page with the browser set to `locale` (and data-lang=`lang`), and opens the chat. */
-  async function openChat(t, { locale = 'de-DE', lang, viewport = { width: 1280, height: 800 }, open = true } = {}) {
+  async function openChat(t, { locale = 'de-DE', lang, viewport = { width: 1280, height: 800 }, open = true, inline = false } = {}) {
     const context = await browser.newContext({ viewport, locale });
     t.after(() => context.close());
     context.setDefaultTimeout(10000);
@@ -41,9 +41,9 @@ describe('widget languages and Leichte Sprache', { skip: REAL_BASE ? 'LOTSE_BASE
     page.on('pageerror', (err) => errors.push(err.message));
     const query = new URLSearchParams({ tenant: 'demo', widget: lotse.origin });
     if (lang) query.set('lang', lang);
-    await page.goto(`${site.origin}/host.html?${query}`);
+    await page.goto(`${site.origin}/${inline ? 'inline' : 'host'}.html?${query}`);
     await page.locator('lotse-chat').waitFor({ state: 'attached' });
-    if (open) {
+    if (open && !inline) {
       await page.locator('.launcher').click();
       await page.locator('.msg--greeting').waitFor();
     }
@@ -164,6 +164,8 @@ describe('widget languages and Leichte Sprache', { skip: REAL_BASE ? 'LOTSE_BASE
     // Errors the widget knows by their code are said in English, not in the server's German.
     const tooLong = await ask(page, 'Fehler');
     assert.equal(await tooLong.textContent(), 'Your question can be at most 1000 characters long.');
+    const tooMany = await ask(page, 'Drängeln');
+    assert.equal(await tooMany.textContent(), 'You have asked many questions in a short time. Please wait 30 seconds and then try again.');
     await page.route('**/ask', (route) => route.abort('connectionrefused'));
     const offline = await ask(page, 'Hello?');
     assert.equal(await offline.textContent(), 'Could not connect to the server. Please try again later.');
@@ -208,6 +210,19 @@ describe('widget languages and Leichte Sprache', { skip: REAL_BASE ? 'LOTSE_BASE
     await page.getByRole('button', { name: 'Easy German' }).click();
     await ask(page, 'Regelsatz');
     assert.equal(lotse.recorded.asks.at(-1).language, 'en');
+  });
+
+  test('the inline chat (as on the full-page chat) has the switches too, in Farsi right to left', async (t) => {
+    const { page } = await openChat(t, { inline: true, lang: 'fa' });
+    await page.locator('#chat .panel').waitFor();
+    assert.deepEqual(await rootLangDir(page), ['fa', 'rtl']);
+    assert.equal(await page.getByRole('combobox', { name: 'زبان (Language)' }).inputValue(), 'fa');
+    assert.equal(await page.getByRole('button', { name: 'آلمانی ساده' }).getAttribute('aria-pressed'), 'false');
+    const reply = await ask(page, 'Regelsatz');
+    assert.equal(lotse.recorded.asks.at(-1).language, 'fa');
+    assert.equal(await reply.locator('.meta h4').textContent(), 'منابع');
+    const { violations } = await runAxe(page);
+    assert.equal(violations.length, 0, describeViolations(violations));
   });
 
   test('data-lang="de-x-ls" starts in German with Leichte Sprache on', async (t) => {
