@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::analyze::{Analysis, Analyzer, Synonyms};
 use crate::calibrate::{Calibration, Sample};
 use crate::classifier::{self, Classifier, Examples, TrainConfig};
+use crate::lang;
 use crate::semantic::{self, Best, HybridFit, SemanticIndex, Vectors};
 
 /// Weights and thresholds of the engine; the defaults are measured, see docs/benchmarks.md.
@@ -596,7 +597,8 @@ impl Index {
         }
         let mut foreign: Vec<Asked> = Vec::new();
         for (ai, a) in self.answers.iter().enumerate() {
-            for text in &a.semantic_texts {
+            // Leichte Sprache versions are German: asked in German mode, not as foreign samples.
+            for text in a.semantic_texts.iter().filter(|t| !lang::detect(t).is_german()) {
                 let Some(sem) = sem_features(text, sem.find(text)) else {
                     continue;
                 };
