@@ -423,30 +423,14 @@ async fn submit(
     create: bool,
     head: EditState,
 ) -> Result<Response, PageError> {
-    let action = match action {
-        "draft" => Action::Draft,
-        "review" => Action::Review,
-        // Regression protection: a publish that would change the answer of questions that
-        // work today shows them and waits for "publish-confirmed".
-        "publish" => {
-            let impact = state.app.publish_impact(&staff.tenant, &answer).await?;
-            if !impact.is_empty() {
-                let what = match impact.len() {
-                    1 => "bekommt 1 Frage, die heute richtig beantwortet wird,".to_owned(),
-                    n => format!("bekommen {n} Fragen, die heute richtig beantwortet werden,"),
-                };
-                let message = format!(
-                    "Wenn Sie diese Fassung veröffentlichen, {what} eine andere Antwort (Liste unten). Prüfen Sie die Liste. Veröffentlichen Sie nur, wenn das gewollt ist."
-                );
-                let mut page =
-                    edit_page(state, staff, create, answer, head, Some(message), None).await?;
-                page.impact = impact;
-                return Ok(render(StatusCode::CONFLICT, &page));
-            }
-            Action::Publish
-        }
-        "publish-confirmed" => Action::Publish,
-        "archive" => Action::Archive,
+    // Regression protection: a publish that would change the answer of questions that work
+    // today shows them and waits for "publish-confirmed" (checked in `save_edit_checked`).
+    let (action, confirmed) = match action {
+        "draft" => (Action::Draft, true),
+        "review" => (Action::Review, true),
+        "publish" => (Action::Publish, false),
+        "publish-confirmed" => (Action::Publish, true),
+        "archive" => (Action::Archive, true),
         // "preview" and anything else: show the form again with the preview, save nothing.
         _ => {
             let page = edit_page(state, staff, create, answer, head, None, None).await?;
@@ -456,7 +440,7 @@ async fn submit(
     let id = answer.id.clone();
     match state
         .app
-        .save_edit(staff, answer.clone(), action, create)
+        .save_edit_checked(staff, answer.clone(), action, create, confirmed)
         .await
     {
         Ok(_) => {
@@ -473,6 +457,19 @@ async fn submit(
                 Action::Archive => "archive",
             };
             Ok(Redirect::to(&format!("/admin/antworten/{id}?ok={ok}")).into_response())
+        }
+        Err(AppError::PublishImpact(impact)) => {
+            let what = match impact.len() {
+                1 => "bekommt 1 Frage, die heute richtig beantwortet wird,".to_owned(),
+                n => format!("bekommen {n} Fragen, die heute richtig beantwortet werden,"),
+            };
+            let message = format!(
+                "Wenn Sie diese Fassung veröffentlichen, {what} eine andere Antwort (Liste unten). Prüfen Sie die Liste. Veröffentlichen Sie nur, wenn das gewollt ist."
+            );
+            let mut page =
+                edit_page(state, staff, create, answer, head, Some(message), None).await?;
+            page.impact = impact;
+            Ok(render(StatusCode::CONFLICT, &page))
         }
         Err(e @ (AppError::Invalid { .. } | AppError::Forbidden(_) | AppError::Conflict(_))) => {
             let status = match &e {

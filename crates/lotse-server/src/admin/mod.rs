@@ -130,6 +130,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/api/v1/admin/answers/{id}",
             get(api::get_answer).post(api::save),
         )
+        .route(
+            "/api/v1/admin/answers/{id}/impact",
+            get(api::impact_current).post(api::impact_of),
+        )
         .route("/api/v1/admin/console", post(api::console))
         .route("/api/v1/admin/inbox", get(inbox::api_show))
         .route("/api/v1/admin/inbox/assign", post(inbox::api_assign))

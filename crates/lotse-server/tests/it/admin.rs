@@ -246,6 +246,7 @@ async fn no_admin_page_or_api_works_without_login() {
             "/api/v1/admin/me",
             "/api/v1/admin/answers",
             "/api/v1/admin/answers/regelbedarf-hoehe",
+            "/api/v1/admin/answers/regelbedarf-hoehe/impact",
             "/api/v1/admin/other",
             "/api/v1/admin/",
         ] {
@@ -255,6 +256,7 @@ async fn no_admin_page_or_api_works_without_login() {
         }
         for api in [
             "/api/v1/admin/answers/regelbedarf-hoehe",
+            "/api/v1/admin/answers/regelbedarf-hoehe/impact",
             "/api/v1/admin/console",
         ] {
             let mut req = post_json(api, r#"{"text":"Hallo"}"#);
@@ -315,7 +317,10 @@ async fn session_cookies_are_strict_and_logout_ends_the_session() {
     let s = login(&r, "editor@demo.example").await;
     let (status, _, _, html) = send(&r, get_with("/admin/antworten", &s.cookie)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Beispielinhalt – bitte fachlich prüfen"));
+    assert!(
+        html.contains("Beispielinhalt – bitte fachlich prüfen"),
+        "{html}"
+    );
     let (status, headers, _, _) =
         send(&r, form("/admin/logout", &s.cookie, &[("csrf", &s.csrf)])).await;
     assert_eq!(

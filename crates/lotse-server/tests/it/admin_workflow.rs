@@ -403,3 +403,130 @@ async fn publishing_a_change_that_breaks_other_questions_needs_confirmation() {
         format!("/admin/antworten/{id}?ok=publish")
     );
 }
+
+/// The same regression protection in the JSON API: a publish that would change other
+/// questions' answers is refused with 409 `publish_needs_confirmation` and the list, until
+/// `"confirm": true`; the impact can be previewed read-only, for a submitted change or for the
+/// stored version.
+#[tokio::test]
+async fn the_api_enforces_and_previews_the_regression_check() {
+    let (r, app) = default_setup().await;
+    let s = login(&r, "editor@demo.example").await;
+    let id = "regelbedarf-hoehe";
+    let (mut answer, _) = app.answer_for_edit("demo", id).await.expect("answer");
+    let api = |uri: &str, body: serde_json::Value| {
+        let mut req = post_json(uri, &body.to_string());
+        req.headers_mut()
+            .insert(header::COOKIE, s.cookie.parse().expect("h"));
+        req.headers_mut()
+            .insert("x-csrf-token", s.csrf.parse().expect("h"));
+        req
+    };
+
+    // Unchanged: nothing would move.
+    let (status, _, report, _) = send(
+        &r,
+        get_with(&format!("/api/v1/admin/answers/{id}/impact"), &s.cookie),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["version"].as_i64(), Some(1), "{report}");
+    assert!(report["count"].is_u64() && report["affected"].is_array());
+
+    answer.title = "Zahlt das Jobcenter Hundefutter?".into();
+    answer.questions = vec![
+        "Zahlt das Jobcenter Hundefutter?".into(),
+        "Hundefutter vom Amt".into(),
+        "Tierarztkosten Hund Jobcenter".into(),
+    ];
+    let uri = format!("/api/v1/admin/answers/{id}/impact");
+    let (status, _, report, _) = send(&r, api(&uri, json!({ "answer": answer }))).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let n = report["count"].as_u64().expect("count");
+    assert!(n > 0, "{report}");
+    assert!(report["affected"][0]["question"].is_string(), "{report}");
+    assert_eq!(report["affected"][0]["owner"], id);
+
+    let save = format!("/api/v1/admin/answers/{id}");
+    let (status, _, err, _) = send(
+        &r,
+        api(&save, json!({ "answer": answer, "action": "publish" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert_eq!(err["error"]["code"], "publish_needs_confirmation");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("andere Antwort")),
+        "{err}"
+    );
+    assert_eq!(
+        err["error"]["details"]["affected"].as_array().map(Vec::len),
+        Some(usize::try_from(n).expect("n"))
+    );
+    assert_eq!(
+        app.answer_for_edit("demo", id).await.expect("a").1.version,
+        1,
+        "nothing was saved"
+    );
+
+    // A viewer learns that they may not publish, not what it would change.
+    let viewer = login(&r, "viewer@demo.example").await;
+    let mut req = post_json(
+        &save,
+        &json!({ "answer": answer, "action": "publish" }).to_string(),
+    );
+    req.headers_mut()
+        .insert(header::COOKIE, viewer.cookie.parse().expect("h"));
+    req.headers_mut()
+        .insert("x-csrf-token", viewer.csrf.parse().expect("h"));
+    let (status, _, err, _) = send(&r, req).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+
+    // Drafts are never checked; an explicit confirmation publishes.
+    let (status, _, ok, _) = send(
+        &r,
+        api(&save, json!({ "answer": answer, "action": "draft" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{ok}");
+    let (status, _, report, _) = send(
+        &r,
+        get_with(&format!("/api/v1/admin/answers/{id}/impact"), &s.cookie),
+    )
+    .await;
+    assert_eq!(
+        (status, report["count"].as_u64(), report["version"].as_i64()),
+        (StatusCode::OK, Some(n), Some(2))
+    );
+    let (status, _, ok, _) = send(
+        &r,
+        api(
+            &save,
+            json!({ "answer": answer, "action": "publish", "confirm": true }),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{ok}");
+    assert_eq!(ok["version"], 3);
+
+    // A harmless publish needs no confirmation.
+    let (mut other, _) = app
+        .answer_for_edit("demo", "weiterbewilligung")
+        .await
+        .expect("a");
+    other.body.push_str("\n\nNoch ein Satz.");
+    let (status, _, ok, _) = send(
+        &r,
+        api(
+            "/api/v1/admin/answers/weiterbewilligung",
+            json!({ "answer": other, "action": "publish" }),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{ok}");
+}
