@@ -6,6 +6,7 @@ mod import;
 mod inbox;
 mod retrain;
 mod staff;
+mod staff_totp;
 mod staff_users;
 
 use lotse_app::{App, Config};
