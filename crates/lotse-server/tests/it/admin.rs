@@ -169,6 +169,21 @@ pub(crate) fn edit_fields(a: &Answer) -> Vec<(String, String)> {
         .map(|s| format!("{} | {}", s.title, s.url))
         .collect();
     f.push(("sources".to_owned(), sources.join("\n")));
+    f.push(("keywords".to_owned(), a.keywords.join("\n")));
+    f.push(("legal".to_owned(), a.legal.join("\n")));
+    for (i, v) in a.versions.iter().enumerate() {
+        let review = match v.review {
+            lotse_core::content::Review::Human => "human",
+            lotse_core::content::Review::Machine => "machine",
+        };
+        f.extend([
+            (format!("v{i}_lang"), v.lang.clone()),
+            (format!("v{i}_review"), review.to_owned()),
+            (format!("v{i}_title"), v.title.clone()),
+            (format!("v{i}_questions"), v.questions.join("\n")),
+            (format!("v{i}_body"), v.body.clone()),
+        ]);
+    }
     if a.legal_check {
         f.push(("legal_check".to_owned(), "1".to_owned()));
     }
