@@ -3,6 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::{Extension, Json};
+use lotse_app::editor::languages::version_problems;
 use lotse_app::editor::{Action, AnswerRow, Impact};
 use lotse_app::{Explained, Staff, today};
 use lotse_core::content::Answer;
@@ -104,6 +105,26 @@ pub async fn save(
     };
     if req.answer.id != id {
         return Err(id_mismatch());
+    }
+    // The same check runs in `save_edit`; here it also gives the German sentences, all of them.
+    let problems = version_problems(&req.answer.versions);
+    if let Some(first) = problems.first() {
+        let list: Vec<Value> = problems
+            .iter()
+            .map(|p| {
+                let (slot, field) = p.field();
+                json!({ "field": format!("versions[{slot}].{field}"), "message": p.german(), "message_en": p.english() })
+            })
+            .collect();
+        return Err(ApiError {
+            details: Some(json!({ "problems": list })),
+            ..ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                first.german(),
+                first.english(),
+            )
+        });
     }
     if let Some(base) = req.base_version {
         let (_, head) = state.app.answer_for_edit(&staff.tenant, &id).await?;

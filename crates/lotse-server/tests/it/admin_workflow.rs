@@ -746,4 +746,14 @@ async fn keywords_legal_references_and_language_versions_are_editable() {
             .is_some_and(|m| m.contains("versions[1]")),
         "{err}"
     );
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Für Englisch gibt es schon eine Fassung")),
+        "{err}"
+    );
+    assert_eq!(
+        err["error"]["details"]["problems"][0]["field"],
+        "versions[1].lang"
+    );
 }
