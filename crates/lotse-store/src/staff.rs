@@ -449,13 +449,19 @@ impl Db {
         Ok(())
     }
 
-    /// Ends every session of a user except `keep` (after a password change).
+    /// Ends every session of a user except `keep` (after a password change), and any sign-in
+    /// waiting for its second-factor code (it was started with the old password).
     pub async fn delete_sessions_of(
         &self,
         tenant: &str,
         email: &str,
         keep: Option<&str>,
     ) -> Result<()> {
+        sqlx::query("DELETE FROM login_challenges WHERE tenant_id = $1 AND email = $2")
+            .bind(tenant)
+            .bind(email)
+            .execute(&self.pool)
+            .await?;
         sqlx::query(
             "DELETE FROM sessions WHERE tenant_id = $1 AND email = $2 AND token_hash <> COALESCE($3, '')",
         )

@@ -223,6 +223,18 @@ async fn switching_off_needs_password_and_code_and_admins_can_reset() {
         Err(LoginError::ChallengeExpired)
     ));
     assert!(app.login("carla@demo.example", PW, now).await.is_ok());
+
+    // A password reset ends a sign-in that waits for its code, too.
+    let secret = enable(&app, &s).await;
+    let ch = challenge(app.login("carla@demo.example", PW, now).await);
+    app.reset_user_password(&admin, "carla@demo.example")
+        .await
+        .expect("reset");
+    assert!(matches!(
+        app.login_second_factor(&ch, &code_at(&secret, now).expect("c"), now)
+            .await,
+        Err(LoginError::ChallengeExpired)
+    ));
     let log = app.db().audit_log("demo", 50).await.expect("audit");
     assert!(
         log.iter()
