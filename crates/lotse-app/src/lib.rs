@@ -56,6 +56,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// Publishing would give question variants that work today another answer (regression
+    /// protection): the caller must show them and confirm explicitly.
+    #[error("publishing would change the answer of {} question variants", .0.len())]
+    PublishImpact(Vec<editor::Impact>),
 }
 
 impl From<StoreError> for AppError {

@@ -7,6 +7,7 @@ mod inbox;
 mod languages;
 mod retrain;
 mod staff;
+mod staff_totp;
 mod staff_users;
 
 use lotse_app::{App, Config};

@@ -4,6 +4,7 @@
 mod admin;
 mod admin_dashboard;
 mod admin_inbox;
+mod admin_totp;
 mod admin_users;
 mod admin_workflow;
 mod statistik;
