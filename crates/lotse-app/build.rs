@@ -5,10 +5,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    // Read at run time, not `env!` at compile time: a build script compiled in another checkout
-    // (a shared CARGO_TARGET_DIR) would otherwise look for the content there and embed nothing.
-    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
-    let root = Path::new(&manifest).join("../../content");
+    // Read at run time of the build script, not baked in when it is compiled: a build script
+    // binary reused from another checkout (a shared or copied target directory) must still
+    // read this checkout's content.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).join("../../content");
     let answers = root.join("answers");
     println!("cargo:rerun-if-changed={}", root.display());
     println!("cargo:rerun-if-changed={}", answers.display());

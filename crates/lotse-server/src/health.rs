@@ -19,8 +19,14 @@ pub struct Readiness {
     pub tenants: usize,
     /// Speech recognition: `unavailable` in builds without the speech feature or model.
     pub speech: String,
-    /// Semantic matching: `unavailable` until the embedding model is configured.
+    /// Semantic matching (the embedding model): `ready`, `loading`, `model_missing`,
+    /// `not_built`, `disabled` or `failed`. Lotse answers in every state; without the model,
+    /// from the words alone.
     pub embeddings: String,
+    /// A sentence about the embedding model's state, for operators.
+    pub embeddings_detail: String,
+    /// Knowledge-base texts with a cached sentence vector.
+    pub embedded_texts: usize,
 }
 
 /// The process is alive.
@@ -37,12 +43,15 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
     let db_ok = state.app.db().ping().await.is_ok();
     let tenants = state.app.tenant_ids().len();
     let ready = db_ok && tenants > 0;
+    let semantic = state.app.semantic().state();
     let body = Readiness {
         status: if ready { "ready" } else { "not_ready" }.into(),
         database: if db_ok { "ok" } else { "unavailable" }.into(),
         tenants,
         speech: "unavailable".into(),
-        embeddings: "unavailable".into(),
+        embeddings: semantic.label().into(),
+        embeddings_detail: semantic.describe(),
+        embedded_texts: state.app.semantic().cached(),
     };
     (
         if ready {

@@ -4,9 +4,11 @@ mod content;
 mod engine;
 mod import;
 mod inbox;
+mod languages;
 mod retention;
 mod retrain;
 mod staff;
+mod staff_totp;
 mod staff_users;
 
 use lotse_app::{App, Config};
