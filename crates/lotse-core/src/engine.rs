@@ -598,7 +598,11 @@ impl Index {
         let mut foreign: Vec<Asked> = Vec::new();
         for (ai, a) in self.answers.iter().enumerate() {
             // Leichte Sprache versions are German: asked in German mode, not as foreign samples.
-            for text in a.semantic_texts.iter().filter(|t| !lang::detect(t).is_german()) {
+            for text in a
+                .semantic_texts
+                .iter()
+                .filter(|t| !lang::detect(t).is_german())
+            {
                 let Some(sem) = sem_features(text, sem.find(text)) else {
                     continue;
                 };
@@ -656,14 +660,18 @@ impl Index {
                 .collect()
         };
         let calibration = Calibration::fit(&samples_of(&german, Mix::German(w_semantic)));
-        // Too few language versions to fit on: the German questions asked by meaning alone stand in.
-        let foreign_set: &[Asked] = if foreign.len() >= 20 {
-            &foreign
-        } else {
-            &german
-        };
-        let foreign_cal =
-            Calibration::fit(&samples_of(foreign_set, Mix::Foreign(w_lexical_foreign)));
+        // Questions in other languages: the language versions' questions are close translations
+        // of variants and would make the confidence too optimistic for real questions, so the
+        // held-out German variants asked by meaning (unseen phrasings) are samples too.
+        let mut foreign_samples = samples_of(&foreign, Mix::Foreign(w_lexical_foreign));
+        // (Every third one: enough to temper the translations, not so many that they dominate.)
+        foreign_samples.extend(
+            samples_of(&german, Mix::Foreign(w_lexical_foreign))
+                .into_iter()
+                .filter(|s| !s.correct || s.top > 0.0)
+                .step_by(3),
+        );
+        let foreign_cal = Calibration::fit(&foreign_samples);
         let total = german.len() as f32;
         HybridFit {
             w_semantic,

@@ -235,7 +235,7 @@ mod tests {
         vectors.insert("eins".into(), vec![1.0, 0.0]);
         vectors.insert("zwei".into(), vec![0.6, 0.8]);
         vectors.insert("drei".into(), vec![0.0, 1.0]);
-        let index = SemanticIndex::build(&answers, &vectors).unwrap();
+        let index = SemanticIndex::build(&answers, &vectors).expect("test setup");
         assert_eq!(index.len(), 3, "titles without vectors are skipped");
         let best = index.best_per_answer(&[1.0, 0.0], 2, None);
         assert!((best[0].cosine - 1.0).abs() < 1e-6);
