@@ -107,12 +107,7 @@ impl SemanticIndex {
             sum_norms: vec![0.0; answers.len()],
         };
         for (ai, a) in answers.iter().enumerate() {
-            let texts = a
-                .questions
-                .iter()
-                .chain(std::iter::once(&a.title))
-                .chain(a.semantic_texts.iter());
-            for text in texts {
+            for text in a.meaning_texts() {
                 let Some(v) = vectors.get(text) else { continue };
                 if v.len() != dim || index.by_text.contains_key(text) {
                     continue;
@@ -201,13 +196,7 @@ pub fn texts_to_embed<'a>(answers: &'a [IndexAnswer], extra: &'a [&'a str]) -> V
     let mut seen = std::collections::HashSet::new();
     answers
         .iter()
-        .flat_map(|a| {
-            a.questions
-                .iter()
-                .chain(std::iter::once(&a.title))
-                .chain(a.semantic_texts.iter())
-                .map(String::as_str)
-        })
+        .flat_map(|a| a.meaning_texts().map(String::as_str))
         .chain(extra.iter().copied())
         .filter(|t| seen.insert(*t))
         .collect()
