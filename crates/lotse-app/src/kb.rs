@@ -98,6 +98,8 @@ pub struct TenantKb {
     pub by_id: HashMap<String, usize>,
     pub variables: HashMap<String, String>,
     pub fallback: AnswerView,
+    /// The platform suspended the tenant: [`crate::App::kb`] refuses this knowledge.
+    pub suspended: bool,
 }
 
 /// The reply when nothing matched: honest, with the tenant's contact options (SPEC §2.1).
@@ -204,6 +206,7 @@ impl TenantKb {
             by_id,
             variables,
             fallback,
+            suspended: false,
         }
     }
 }
