@@ -188,6 +188,16 @@ impl App {
             });
         }
         let before = self.db().tenant(id).await?;
+        let subscribers = self.db().subscribers(id).await?;
+        if !subscribers.is_empty() {
+            return Err(AppError::Invalid {
+                field: "id".into(),
+                reason: format!(
+                    "Dieses Jobcenter pflegt gemeinsames Wissen für {}. Beenden Sie zuerst diese Abos.",
+                    subscribers.join(", ")
+                ),
+            });
+        }
         self.db().delete_tenant(id).await?;
         self.forget_tenant(id);
         tracing::info!(tenant = id, by = by.name(), "tenant deleted");
@@ -197,6 +207,22 @@ impl App {
                 .await?;
         }
         Ok(())
+    }
+
+    /// The other active job centres (id, name): whose published answers staff may adopt, and
+    /// whose shared knowledge an admin may subscribe to.
+    pub async fn other_job_centres(
+        &self,
+        staff: &Staff,
+    ) -> Result<Vec<(String, String)>, AppError> {
+        Ok(self
+            .db()
+            .tenants()
+            .await?
+            .into_iter()
+            .filter(|t| t.id != staff.tenant && t.suspended_at.is_none())
+            .map(|t| (t.id, t.name))
+            .collect())
     }
 
     /// Grants or withdraws the platform-admin right (command line only: whoever has the
