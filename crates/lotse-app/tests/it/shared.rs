@@ -372,7 +372,7 @@ async fn suspended_tenants_answer_nobody_and_deletion_removes_every_row() {
     assert!(matches!(
         app.platform_delete(Actor::Operator, "zentral", "zentral")
             .await,
-        Err(AppError::Conflict(_))
+        Err(AppError::Invalid { .. })
     ));
     app.ask("kassel", "Antrag stellen", None)
         .expect("question logged");
