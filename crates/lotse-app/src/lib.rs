@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod diff;
 pub mod editor;
 pub mod formats;
+pub mod hours;
 pub mod inbox;
 pub mod kb;
 mod pins;
@@ -18,6 +19,7 @@ pub mod platform;
 pub mod retention;
 pub mod retrain;
 pub mod semantic;
+pub mod settings;
 pub mod shared;
 pub mod staff;
 pub mod stats;
@@ -399,6 +401,7 @@ impl App {
         synonyms.extend(shared_synonyms);
         synonyms.extend(db.synonyms(tenant).await?);
         let suspended = t.suspended_at.is_some();
+        let hours = hours::OpeningHours::from_settings(&t.settings);
         let today = today();
         let semantic = self.inner.semantic.clone();
         let (kb, missing) = tokio::task::spawn_blocking(move || {
@@ -415,7 +418,14 @@ impl App {
                 prior,
                 vectors.as_ref().map(|(v, _)| v),
             );
-            (TenantKb { suspended, ..kb }, missing)
+            (
+                TenantKb {
+                    suspended,
+                    hours,
+                    ..kb
+                },
+                missing,
+            )
         })
         .await
         .map_err(|e| AppError::Internal(format!("index build failed: {e}")))?;
@@ -526,7 +536,8 @@ impl App {
             Kind::Answer => decision.answer.map(|i| kb.view_in(i, reply_language)),
             Kind::Fallback => Some(kb.fallback_in(reply_language)),
             Kind::Clarify => None,
-        };
+        }
+        .map(|v| kb.at_time(v, now_ms()));
         let alternatives = decision
             .alternatives
             .iter()
@@ -582,7 +593,7 @@ impl App {
         let i = *kb.by_id.get(id).ok_or_else(|| AppError::NotFound {
             what: format!("answer '{id}'"),
         })?;
-        let view = kb.view_in(i, language.unwrap_or("de"));
+        let view = kb.at_time(kb.view_in(i, language.unwrap_or("de")), now_ms());
         let conversation_id = conversation_or_new(conversation_id);
         let message_id = uuid::Uuid::new_v4().to_string();
         self.inner.writer.record(MessageRecord {
@@ -778,7 +789,7 @@ pub fn format_time(ms: i64) -> String {
 }
 
 /// Converts days since 1970-01-01 to a (year, month, day) civil date (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

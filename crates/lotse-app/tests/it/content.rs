@@ -69,8 +69,9 @@ fn every_placeholder_is_defined_for_the_demo_tenant() {
             .chain(std::iter::once(&a.title))
             .chain(a.versions.iter().map(|v| &v.body));
         for name in texts.flat_map(|t| placeholders(t)) {
+            let computed = format!("{{{{{name}}}}}") == lotse_app::hours::STATUS_PLACEHOLDER;
             assert!(
-                vars.contains_key(&name),
+                computed || vars.contains_key(&name),
                 "{}: unknown placeholder {{{{{name}}}}}",
                 a.id
             );

@@ -639,3 +639,117 @@ async fn staff_adopt_an_answer_of_another_job_centre_as_a_draft() {
     let (status, _, _, _) = send(&r, get_with("/admin/uebernehmen?von=nirgendwo", &s.cookie)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn settings_fill_the_placeholders_and_every_field_is_checked() {
+    let (r, app) = scenario().await;
+    let s = login(&r, "admin@kassel.example").await;
+    let (status, _, _, html) = send(&r, get_with("/admin/einstellungen", &s.cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("value=\"0561 111\""),
+        "the phone number is shown"
+    );
+
+    let bad = [
+        ("phone", "bitte anrufen"),
+        ("email", "kein-at-zeichen"),
+        ("upload_url", "javascript:alert(1)"),
+        ("color", "rot"),
+        ("hours_mo", "8 bis 12"),
+        ("closed_days", "24.12.2026"),
+        ("allowed_origins", "https://jobcenter.example/pfad"),
+        ("retention_days", "0"),
+        ("name", ""),
+        ("languages", "xx"),
+    ];
+    let mut fields: Vec<(&str, &str)> = vec![("csrf", &s.csrf), ("languages_shown", "1")];
+    fields.extend(bad);
+    let (status, _, _, html) = send(&r, form("/admin/einstellungen", &s.cookie, &fields)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(&format!("Bitte korrigieren Sie {} Angaben", bad.len())),
+        "{html}"
+    );
+    for sentence in [
+        "Telefonnummer",
+        "E-Mail-Adresse",
+        "https://",
+        "#RRGGBB",
+        "Zeitspanne",
+        "JJJJ-MM-TT",
+        "ohne Pfad",
+        "1 bis 3650",
+        "1 bis 200 Zeichen",
+        "nicht angeboten",
+    ] {
+        assert!(html.contains(sentence), "{sentence}");
+    }
+    assert_eq!(
+        app.db().variables("kassel").await.expect("v")["jobcenter.telefon"],
+        "0561 111",
+        "nothing saved"
+    );
+
+    let good = [
+        ("csrf", s.csrf.as_str()),
+        ("name", "Jobcenter Stadt Kassel"),
+        ("phone", "0561 999-0"),
+        ("email", "kontakt@jobcenter-kassel.example"),
+        ("address", "Lutherplatz 1, 34117 Kassel"),
+        ("upload_url", "https://jobcenter-kassel.example/upload"),
+        ("hours_mo", "08:00-12:00"),
+        ("hours_do", "08:00-12:00, 14:00-17:30"),
+        ("closed_days", "2026-12-24\n2026-12-31"),
+        ("allowed_origins", "https://www.kassel.example"),
+        ("retention_days", "30"),
+        ("languages_shown", "1"),
+        ("languages", "en"),
+        ("languages", "uk"),
+        ("color", "#aa0000"),
+    ];
+    let (status, _, _, html) = send(&r, form("/admin/einstellungen", &s.cookie, &good)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let (_, body) = answer(&r, "kassel", "antrag-stellen").await;
+    let text = body["answer"]["body_markdown"].as_str().expect("t");
+    assert!(
+        text.contains("0561 999-0") && text.contains("Jobcenter Stadt Kassel"),
+        "{text}"
+    );
+    let (_, _, config, _) = send(&r, get("/api/v1/tenants/kassel/config")).await;
+    assert_eq!(config["color"], "#aa0000");
+    assert_eq!(config["name"], "Jobcenter Stadt Kassel");
+    let settings = app.db().tenant("kassel").await.expect("t").settings;
+    assert_eq!(settings["retention_days"], 30);
+    assert_eq!(settings["languages"], json!(["en", "uk"]));
+    assert_eq!(settings["closed_days"], json!(["2026-12-24", "2026-12-31"]));
+    assert_eq!(
+        settings["opening_hours"]["do"],
+        json!([["08:00", "12:00"], ["14:00", "17:30"]])
+    );
+    // Fulda is untouched.
+    assert_eq!(
+        app.db().variables("fulda").await.expect("v")["jobcenter.telefon"],
+        "0661 222"
+    );
+
+    // The fallback tells whether the job centre is open now (Kassel has hours, Fulda none).
+    let reply = ask(&r, "kassel", "Qwertzuiop asdfgh?").await;
+    assert_eq!(reply["kind"], "fallback", "{reply}");
+    let text = reply["answer"]["body_markdown"].as_str().expect("t");
+    assert!(
+        text.contains("Jetzt geöffnet bis") || text.contains("Jetzt geschlossen"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Montag 8–12 Uhr"),
+        "the summary fills the opening hours: {text}"
+    );
+    assert!(!text.contains("{{"), "{text}");
+    let reply = ask(&r, "fulda", "Qwertzuiop asdfgh?").await;
+    let text = reply["answer"]["body_markdown"].as_str().expect("t");
+    assert!(
+        !text.contains("Jetzt ge") && !text.contains("{{jobcenter.oeffnungsstatus"),
+        "{text}"
+    );
+}
