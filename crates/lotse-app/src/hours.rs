@@ -45,7 +45,7 @@ impl OpeningHours {
             for pair in list {
                 let from = pair.get(0).and_then(serde_json::Value::as_str);
                 let to = pair.get(1).and_then(serde_json::Value::as_str);
-                if let (Some(Ok(a)), Some(Ok(b))) = (from.map(parse_time), to.map(parse_time))
+                if let (Some(a), Some(b)) = (from.and_then(parse_time), to.and_then(parse_time))
                     && a < b
                 {
                     days[i].push((a, b));
@@ -182,13 +182,16 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 }
 
 /// `HH:MM` (or `H:MM`) to minutes after midnight; `24:00` is allowed as an end.
-pub fn parse_time(text: &str) -> Result<u16, ()> {
-    let (h, m) = text.trim().split_once(':').ok_or(())?;
-    let (h, m): (u16, u16) = (h.parse().map_err(|_| ())?, m.parse().map_err(|_| ())?);
-    if m.to_string().len() > 2 || m >= 60 || h > 24 || (h == 24 && m > 0) {
-        return Err(());
+pub fn parse_time(text: &str) -> Option<u16> {
+    let (h, m) = text.trim().split_once(':')?;
+    if h.is_empty() || h.len() > 2 || m.len() != 2 {
+        return None;
     }
-    Ok(h * 60 + m)
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    if m >= 60 || h > 24 || (h == 24 && m > 0) {
+        return None;
+    }
+    Some(h * 60 + m)
 }
 
 /// Parses one weekday's form field: "08:00-12:00, 14:00-17:30" (empty: closed).
@@ -203,7 +206,7 @@ pub fn parse_day(text: &str) -> Result<Vec<(u16, u16)>, String> {
             .split_once(['-', '–'])
             .ok_or_else(|| format!("„{part}“ ist keine Zeitspanne wie 08:00-12:00."))?;
         let (a, b) = match (parse_time(a), parse_time(b)) {
-            (Ok(a), Ok(b)) => (a, b),
+            (Some(a), Some(b)) => (a, b),
             _ => return Err(format!("„{part}“ ist keine Zeitspanne wie 08:00-12:00.")),
         };
         if a >= b {
@@ -225,7 +228,7 @@ pub fn clock(minutes: u16) -> String {
 
 /// `8` for full hours, else `17:30`.
 fn clock_short(minutes: u16) -> String {
-    if minutes % 60 == 0 {
+    if minutes.is_multiple_of(60) {
         (minutes / 60).to_string()
     } else {
         format!("{}:{:02}", minutes / 60, minutes % 60)

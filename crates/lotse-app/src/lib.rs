@@ -673,6 +673,12 @@ impl App {
             .db
             .set_variables(&demo.id, &demo.variables)
             .await?;
+        if demo.settings.is_object() {
+            self.inner
+                .db
+                .set_tenant_settings(&demo.id, &demo.settings)
+                .await?;
+        }
         let answers = builtin::answers().map_err(AppError::Internal)?;
         self.save_answers(&demo.id, &answers, "system").await?;
         Ok(true)

@@ -89,6 +89,14 @@ fn is_link(v: &str) -> bool {
         && !v.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// A path on this server, e.g. `/assets/logo.svg`.
+fn is_local_path(v: &str) -> bool {
+    v.starts_with('/')
+        && !v.starts_with("//")
+        && v.len() <= 500
+        && !v.chars().any(char::is_whitespace)
+}
+
 fn is_date(v: &str) -> bool {
     let b = v.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
@@ -131,7 +139,7 @@ fn check_field(field: &str, v: &str) -> Option<&'static str> {
         "online_application_url" | "upload_url" | "appointment_url" | "rent_url" if !is_link(v) => {
             Some("Bitte geben Sie eine vollständige Adresse an, die mit https:// beginnt.")
         }
-        "logo_url" if !(is_link(v) || (v.starts_with('/') && !long(500) && !v.contains(' '))) => {
+        "logo_url" if !(is_link(v) || is_local_path(v)) => {
             Some("Das Logo braucht eine Adresse, die mit https:// oder / beginnt.")
         }
         "color"

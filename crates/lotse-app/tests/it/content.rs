@@ -184,3 +184,14 @@ fn language_versions_are_complete_and_marked() {
         }
     }
 }
+
+#[test]
+fn the_demo_tenant_has_structured_opening_hours_matching_its_text() {
+    let demo = builtin::demo_tenant().expect("demo");
+    let hours = lotse_app::hours::OpeningHours::from_settings(&demo.settings).expect("hours");
+    assert_eq!(
+        hours.summary(),
+        "Montag 8–12 Uhr, Dienstag 8–12 Uhr, Mittwoch 8–12 Uhr, Donnerstag 8–12 und 14–17:30 Uhr, Freitag 8–12 Uhr"
+    );
+    assert!(demo.variables["jobcenter.oeffnungszeiten"].contains("14:00–17:30"));
+}
