@@ -101,6 +101,10 @@ pub fn router(state: AppState) -> Router {
             Router::new()
                 .route("/t/{tenant}", get(pages::chat_page))
                 .route("/t/{tenant}/datenschutz", get(pages::privacy_page))
+                .route(
+                    "/t/{tenant}/barrierefreiheit",
+                    get(pages::accessibility_page),
+                )
                 .route("/t/{tenant}/statistik", get(statistik::page))
                 .route_layer(middleware::from_fn_with_state(
                     state.clone(),

@@ -21,6 +21,7 @@ fn requests() -> Vec<(&'static str, Request<Body>)> {
         ("css", get("/assets/page.css")),
         ("chat page", get("/t/demo")),
         ("privacy page", get("/t/demo/datenschutz")),
+        ("accessibility statement", get("/t/demo/barrierefreiheit")),
         ("statistics page", get("/t/demo/statistik")),
         ("unknown tenant page", get("/t/nope")),
         ("api docs", get("/api/docs")),
@@ -106,7 +107,12 @@ async fn tenant_pages_may_be_framed_only_by_the_tenants_own_sites() {
         )
         .await
         .expect("settings");
-    for page in ["/t/demo", "/t/demo/datenschutz", "/t/demo/statistik"] {
+    for page in [
+        "/t/demo",
+        "/t/demo/datenschutz",
+        "/t/demo/barrierefreiheit",
+        "/t/demo/statistik",
+    ] {
         let (status, headers, _, _) = send(&r, get(page)).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         let csp = headers[header::CONTENT_SECURITY_POLICY]
