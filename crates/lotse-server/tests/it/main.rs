@@ -345,12 +345,8 @@ async fn openapi_matches_the_real_reply() {
     );
 }
 
-/// A real listener on port 0 (bound before serving; no sleeps).
-#[tokio::test]
-async fn smoke_over_a_real_listener() {
-    let mut config = Config::default();
-    config.rate_limit.enabled = false;
-    let app = app_with(config).await;
+/// Serves the app on a real listener on a free loopback port (bound before serving; no sleeps).
+pub(crate) async fn serve_on_loopback(app: lotse_app::App) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -358,6 +354,14 @@ async fn smoke_over_a_real_listener() {
     let service = router(AppState::new(app, None))
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, service).await });
+    addr
+}
+
+#[tokio::test]
+async fn smoke_over_a_real_listener() {
+    let mut config = Config::default();
+    config.rate_limit.enabled = false;
+    let addr = serve_on_loopback(app_with(config).await).await;
     let client = reqwest::Client::new();
     let ready = client
         .get(format!("http://{addr}/readyz"))
