@@ -5,7 +5,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
+    // The manifest directory at run time, not `env!` at compile time: a build script compiled in
+    // one checkout is reused by cargo for another checkout sharing the target directory (CI),
+    // and would then read the first checkout's (possibly missing) content.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).join("../../content");
     let answers = root.join("answers");
     println!("cargo:rerun-if-changed={}", root.display());
     println!("cargo:rerun-if-changed={}", answers.display());
