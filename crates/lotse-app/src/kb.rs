@@ -43,6 +43,8 @@ pub struct TenantKb {
     pub by_id: HashMap<String, usize>,
     pub variables: HashMap<String, String>,
     pub fallback: AnswerView,
+    /// Whisper's initial prompt: the tenant's vocabulary (see [`crate::speech::vocabulary_prompt`]).
+    pub speech_prompt: String,
 }
 
 /// The reply when nothing matched: honest, with the tenant's contact options (SPEC §2.1).
@@ -106,6 +108,15 @@ impl TenantKb {
                 keywords: a.keywords.clone(),
             })
             .collect();
+        let speech_prompt = crate::speech::vocabulary_prompt(
+            live.iter().map(|a| {
+                let mut texts = vec![a.title.as_str()];
+                texts.extend(a.questions.iter().map(String::as_str));
+                texts.extend(a.keywords.iter().map(String::as_str));
+                texts
+            }),
+            synonyms,
+        );
         let synonyms = Synonyms::new(synonyms);
         let index = match calibration {
             Some(c) => Index::rebuild(index_answers, synonyms, engine, c),
@@ -132,6 +143,7 @@ impl TenantKb {
             by_id,
             variables,
             fallback,
+            speech_prompt,
         }
     }
 }

@@ -17,8 +17,10 @@ pub struct Readiness {
     pub status: String,
     pub database: String,
     pub tenants: usize,
-    /// Speech recognition: `unavailable` in builds without the speech feature or model.
+    /// Speech recognition: `ok`, or `unavailable` in builds without the speech feature or model.
     pub speech: String,
+    /// Read-aloud on the server: `ok`, or `unavailable` without espeak-ng.
+    pub read_aloud: String,
     /// Semantic matching: `unavailable` until the embedding model is configured.
     pub embeddings: String,
 }
@@ -41,7 +43,8 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
         status: if ready { "ready" } else { "not_ready" }.into(),
         database: if db_ok { "ok" } else { "unavailable" }.into(),
         tenants,
-        speech: "unavailable".into(),
+        speech: availability(state.app.speech_available()),
+        read_aloud: availability(state.app.read_aloud_available()),
         embeddings: "unavailable".into(),
     };
     (
@@ -52,4 +55,8 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
         },
         Json(body),
     )
+}
+
+fn availability(ok: bool) -> String {
+    if ok { "ok" } else { "unavailable" }.into()
 }
