@@ -143,6 +143,9 @@ pub struct SpeechConfig {
     pub max_tokens: u32,
     /// Language of recognition.
     pub language: String,
+    /// Give Whisper the tenant's vocabulary (answer titles, question variants, synonyms) as its
+    /// initial prompt.
+    pub prompt: bool,
     /// The widget sends a transcript at once instead of leaving it in the input box to check.
     pub auto_send: bool,
     /// The text-to-speech program for read-aloud on the server (espeak-ng); empty switches it off.
@@ -159,6 +162,7 @@ impl Default for SpeechConfig {
             max_seconds: 30,
             max_tokens: 96,
             language: "de".into(),
+            prompt: true,
             auto_send: false,
             tts_program: "espeak-ng".into(),
         }

@@ -129,7 +129,11 @@ impl App {
         // A transcription of a few seconds of audio takes about a second; estimate the wait.
         let retry_after_secs = 2 + speech.config.queue as u64;
         let app = self.clone();
-        let prompt = kb.speech_prompt.clone();
+        let prompt = if speech.config.prompt {
+            kb.speech_prompt.clone()
+        } else {
+            String::new()
+        };
         tokio::task::spawn_blocking(move || {
             let speech = &app.inner.speech;
             // Admission happens on the blocking thread, where the ticket lives until the
