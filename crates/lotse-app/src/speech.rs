@@ -14,9 +14,9 @@ use crate::config::SpeechConfig;
 use crate::{App, AppError};
 
 /// Words always in the prompt: how people name the benefit and the office.
-const BASE_WORDS: [&str; 4] = ["Jobcenter", "Bürgergeld", "Grundsicherungsgeld", "Antrag"];
+const BASE_WORDS: [&str; 3] = ["Bürgergeld", "Grundsicherungsgeld", "Antrag"];
 /// Most domain words in a prompt. Whisper's prompt holds 224 tokens; fewer keep decoding fast.
-const PROMPT_WORDS: usize = 40;
+const PROMPT_WORDS: usize = 24;
 /// Read-aloud recordings kept in memory.
 const TTS_CACHE: usize = 128;
 
@@ -66,11 +66,19 @@ pub fn vocabulary_prompt<'a>(
         if words.len() >= PROMPT_WORDS {
             break;
         }
-        if !words.contains(&w.as_str()) {
+        if !words.contains(&w.as_str()) && w != "Jobcenter" {
             words.push(w);
         }
     }
-    format!("Fragen an das Jobcenter: {}.", words.join(", "))
+    // A sentence, not a bare list: Whisper continues the prompt's style, and a list prompt made
+    // it write transcripts as comma-separated fragments.
+    let (last, rest) = words
+        .split_last()
+        .map_or(("Antrag", &[][..]), |(l, r)| (*l, r));
+    format!(
+        "Ich habe eine Frage an das Jobcenter zu {} und {last}.",
+        rest.join(", ")
+    )
 }
 
 /// Tenant, answer id and a hash of the spoken text.
@@ -224,7 +232,7 @@ mod tests {
         let prompt = vocabulary_prompt(answers, &[vec!["Mietkaution".into(), "Kaution".into()]]);
         assert!(
             prompt.starts_with(
-                "Fragen an das Jobcenter: Jobcenter, Bürgergeld, Grundsicherungsgeld, Antrag, "
+                "Ich habe eine Frage an das Jobcenter zu Bürgergeld, Grundsicherungsgeld, Antrag, "
             ),
             "{prompt}"
         );
@@ -252,7 +260,8 @@ mod tests {
             .collect();
         let answers = vec![texts.iter().map(String::as_str).collect::<Vec<_>>()];
         let prompt = vocabulary_prompt(answers, &[]);
-        assert_eq!(prompt.matches(", ").count(), PROMPT_WORDS - 1);
+        assert_eq!(prompt.matches(", ").count(), PROMPT_WORDS - 2);
+        assert!(prompt.ends_with('.'));
     }
 
     #[test]

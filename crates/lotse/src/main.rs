@@ -182,8 +182,15 @@ fn main() -> Result<()> {
 }
 
 fn init_logging(log: &lotse_app::config::LogConfig) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&log.level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // whisper.cpp reports every step of loading a model at info level: keep it to warnings
+    // unless the configured filter names it.
+    let level = if log.level.contains("whisper_rs") {
+        log.level.clone()
+    } else {
+        format!("{},whisper_rs=warn", log.level)
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,whisper_rs=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
