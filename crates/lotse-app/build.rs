@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    // The manifest directory at run time, not `env!` at compile time: a build script compiled in
-    // one checkout is reused by cargo for another checkout sharing the target directory (CI),
-    // and would then read the first checkout's (possibly missing) content.
+    // Read at run time of the build script, not baked in when it is compiled: a build script
+    // binary reused from another checkout (a shared or copied target directory) must still
+    // read this checkout's content.
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
     let root = Path::new(&manifest_dir).join("../../content");
     let answers = root.join("answers");

@@ -4,7 +4,7 @@
 //
 //   node mock-server.mjs [port]      then open http://127.0.0.1:PORT/
 //
-// Host pages take ?widget=ORIGIN (and ?tenant=) so a test can load the widget from a second
+// Host pages take ?widget=ORIGIN (and ?tenant=, ?lang= for data-lang) so a test can load the widget from a second
 // mock instance on another port, which makes the widget cross-origin as on a
 // real job-centre website.
 
@@ -80,6 +80,44 @@ const ANSWERS = {
   },
 };
 
+// Language versions the mock has, by answer id and the `language` the widget sends:
+// what a real server does when a version exists (English, machine-translated;
+// Arabic, checked by a person; Leichte Sprache) and when it does not (Ukrainian:
+// the German text with a notice). Any other language gets the German answer.
+const VERSIONS = {
+  'regelbedarf-hoehe': {
+    en: {
+      title: 'How much is the standard rate?',
+      body_markdown: 'Single adults receive **563 euros** a month.',
+      body_html: '<p>Single adults receive <strong>563 euros</strong> a month, plus the costs of housing and heating.</p>',
+      language: 'en',
+      review: 'machine',
+    },
+    ar: {
+      title: 'ما هو مبلغ الاحتياج الأساسي؟',
+      body_markdown: 'يحصل البالغ الذي يعيش بمفرده على **563 يورو** شهريًا.',
+      body_html: '<p>يحصل البالغ الذي يعيش بمفرده على <strong>563 يورو</strong> شهريًا، بالإضافة إلى تكاليف السكن والتدفئة.</p>',
+      language: 'ar',
+      review: 'human',
+    },
+    'de-x-ls': {
+      title: 'Wie viel Geld bekomme ich?',
+      body_markdown: 'Sie wohnen allein?\nDann bekommen Sie **563 Euro** im Monat.',
+      body_html: '<p>Sie wohnen allein?<br>Dann bekommen Sie <strong>563 Euro</strong> im Monat.</p>' +
+        '<p>Das Jobcenter bezahlt auch die Miete und die Heizung.</p>',
+      language: 'de-x-ls',
+    },
+    uk: { notice: 'Ця відповідь доступна лише німецькою мовою.' },
+  },
+  'umzug-zustimmung': { en: { title: 'Do I need approval before moving?', language: 'en', review: 'machine' } },
+  'umzug-kosten': { en: { title: 'Are moving costs covered?', language: 'en', review: 'machine' } },
+};
+
+/** The answer as the mock server gives it to someone who reads `language`. */
+function localise(answer, language) {
+  return { ...answer, ...(VERSIONS[answer.id] || {})[language] };
+}
+
 const FALLBACK = {
   id: 'fallback',
   title: 'Das habe ich leider nicht verstanden',
@@ -117,9 +155,9 @@ const HOSTILE_CSS = `
   * { box-sizing: content-box !important; }
 `;
 
-function hostPage({ widgetOrigin, mode, tenant }) {
+function hostPage({ widgetOrigin, mode, tenant, lang }) {
   const inline = mode === 'inline';
-  const attrs = inline ? ' data-mode="inline" data-target="#chat"' : '';
+  const attrs = (inline ? ' data-mode="inline" data-target="#chat"' : '') + (lang ? ` data-lang="${lang}"` : '');
   return `<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Jobcenter Musterkreis – Testseite</title>
@@ -147,15 +185,17 @@ function readBody(req) {
   });
 }
 
-function askReply(text, conversationId) {
+function askReply(text, conversationId, language) {
   const base = { conversation_id: conversationId || 'conv-1', message_id: `msg-${Math.random().toString(36).slice(2, 8)}` };
   const lower = text.toLowerCase();
   if (lower.includes('regelsatz') || lower.includes('regelbedarf'))
-    return [200, { ...base, kind: 'answer', confidence: 0.83, answer: ANSWERS.regelsatz, alternatives: [] }];
+    return [200, { ...base, kind: 'answer', confidence: 0.83, answer: localise(ANSWERS.regelsatz, language), alternatives: [] }];
   if (lower.includes('arabisch'))
     return [200, { ...base, kind: 'answer', confidence: 0.9, answer: ANSWERS.arabisch, alternatives: [] }];
   if (lower.includes('umzug')) {
-    const alternatives = ['umzug-zustimmung', 'umzug-kosten'].map((id) => ({ id, title: ANSWERS[id].title, topics: ANSWERS[id].topics }));
+    const alternatives = ['umzug-zustimmung', 'umzug-kosten']
+      .map((id) => localise(ANSWERS[id], language))
+      .map(({ id, title, topics }) => ({ id, title, topics }));
     return [200, { ...base, kind: 'clarify', confidence: 0.41, alternatives }];
   }
   if (lower.includes('fehler'))
@@ -200,16 +240,20 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', delayMs = 
         const text = String(body.text || '');
         if (!text.trim()) return json(res, 422, errorBody('question_empty', 'Bitte geben Sie eine Frage ein.'));
         if ([...text].length > 1000) return json(res, 422, errorBody('question_too_long', 'Ihre Frage ist zu lang.'));
-        const [status, reply, headers] = askReply(text, body.conversation_id);
+        const [status, reply, headers] = askReply(text, body.conversation_id, body.language);
         return json(res, status, reply, headers);
       }
       if (answerId && req.method === 'GET') {
         const id = decodeURIComponent(answerId);
         const conversationId = url.searchParams.get('conversation_id');
-        recorded.answers.push({ id, conversation_id: conversationId });
+        const language = url.searchParams.get('language');
+        recorded.answers.push({ id, conversation_id: conversationId, language });
         const answer = Object.values(ANSWERS).find((a) => a.id === id);
         if (!answer) return json(res, 404, errorBody('answer_not_found', 'Diese Antwort gibt es nicht.'));
-        return json(res, 200, { conversation_id: conversationId || 'conv-1', message_id: `msg-${id}`, kind: 'answer', confidence: 1.0, answer });
+        return json(res, 200, {
+          conversation_id: conversationId || 'conv-1', message_id: `msg-${id}`, kind: 'answer', confidence: 1.0,
+          answer: localise(answer, language),
+        });
       }
       if (endpoint === 'feedback' && req.method === 'POST') {
         const body = JSON.parse((await readBody(req)) || '{}');
@@ -227,7 +271,9 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', delayMs = 
     if (path === '/' || path === '/host.html' || path === '/inline.html') {
       const widgetOrigin = url.searchParams.get('widget') || `http://${req.headers.host}`;
       const tenant = url.searchParams.get('tenant') || 'demo';
-      return html(res, hostPage({ widgetOrigin, tenant, mode: path === '/inline.html' ? 'inline' : 'launcher' }));
+      // Only language-tag characters, so the test page cannot be turned into markup.
+      const lang = (url.searchParams.get('lang') || '').replace(/[^A-Za-z0-9-]/g, '');
+      return html(res, hostPage({ widgetOrigin, tenant, lang, mode: path === '/inline.html' ? 'inline' : 'launcher' }));
     }
     if (path.startsWith('/t/demo/')) {
       return html(res, '<!doctype html><html lang="de"><title>Datenschutz</title><h1>Datenschutzhinweise</h1></html>');

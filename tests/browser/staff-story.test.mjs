@@ -4,7 +4,8 @@
 //
 // A new editor logs in, finds and improves an answer, sends it to review; a reviewer publishes
 // it; the editor turns a cluster of unanswered citizen questions from the inbox into a new
-// answer, which the reviewer publishes too; the dashboard shows the answer rate going up.
+// answer, which the reviewer publishes too; the dashboard shows the answer rate going up; the
+// admin protects their account with a TOTP second factor and signs in with a code.
 // Every step is checked from the citizen's side as well (HTTP ask), screenshots land in
 // screenshots/staff-*.png, and axe-core checks the main staff pages.
 //
@@ -15,6 +16,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
@@ -122,6 +124,28 @@ async function assertAccessible(page, what) {
 
 async function shot(page, name, { fullPage = true } = {}) {
   await page.screenshot({ path: join(SHOTS, `staff-${name}.png`), fullPage });
+}
+
+/** The TOTP code (RFC 6238: HMAC-SHA-1, 30 s, 6 digits) of a base32 secret, as an app computes it. */
+function totp(secret, offsetMs = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const key = [];
+  let bits = 0;
+  let value = 0;
+  for (const c of secret) {
+    value = ((value << 5) | alphabet.indexOf(c)) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      key.push((value >> bits) & 0xff);
+    }
+  }
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor((Date.now() + offsetMs) / 30000)));
+  const h = createHmac('sha1', Buffer.from(key)).update(counter).digest();
+  const o = h[19] & 15;
+  const n = (((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]) % 1000000;
+  return String(n).padStart(6, '0');
 }
 
 /** Answer rate of the newest day in the dashboard table, in percent (null when not shown). */
@@ -375,5 +399,34 @@ describe('staff story: improve an answer, learn from the inbox', {
     await shot(page, '14-dashboard-after');
     assert.deepEqual(errors, []);
     assert.deepEqual(reviewer.errors, []);
+  });
+
+  test('the admin protects the account with a second factor (TOTP)', async () => {
+    const { page, errors } = reviewer;
+    await login(page, ADMIN);
+    await page.getByRole('navigation', { name: 'Hauptnavigation' }).getByRole('link', { name: 'Zweiter Faktor' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Zweiter Faktor bei der Anmeldung' }).waitFor();
+    await page.getByRole('button', { name: 'Zweiten Faktor einrichten' }).click();
+    await page.getByRole('img', { name: /QR-Code/ }).waitFor();
+    const secret = (await page.locator('#totp-secret').innerText()).replace(/\s/g, '');
+    await assertAccessible(page, 'second factor set-up');
+    await shot(page, '15-second-factor-setup');
+    await page.getByLabel(/^Code aus der App/).fill(totp(secret));
+    await page.getByRole('button', { name: 'Bestätigen und einschalten' }).click();
+    await page.getByText('Status: eingeschaltet.').waitFor();
+    await logout(page);
+
+    // Signing in now takes the password and then a code; the code just used does not count twice.
+    await page.getByLabel('E-Mail-Adresse').fill(ADMIN.email);
+    await page.getByLabel('Passwort', { exact: true }).fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Bestätigungscode eingeben' }).waitFor();
+    await assertAccessible(page, 'second sign-in step');
+    await shot(page, '16-second-factor-code');
+    await page.getByLabel(/^Code aus der App/).fill(totp(secret, 30000));
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Antworten' }).waitFor();
+    await logout(page);
+    assert.deepEqual(errors, []);
   });
 });

@@ -10,35 +10,22 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startMockServer } from './mock-server.mjs';
+import { SHOTS, ask, describeViolations, launchChromium, runAxe } from './helpers.mjs';
 
 const REAL_BASE = process.env.LOTSE_BASE_URL ? process.env.LOTSE_BASE_URL.replace(/\/+$/, '') : null;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
 
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
 });
 
-/* ---------- helpers (Playwright's CSS locators pierce open shadow roots) ---------- */
+/* ---------- helpers (more in helpers.mjs) ---------- */
 
 /** Which element inside the widget's shadow root has focus: its id, else its first class. */
 function focusedInWidget(page) {
@@ -48,29 +35,6 @@ function focusedInWidget(page) {
     const el = host.shadowRoot.activeElement;
     return el ? el.id || el.classList[0] || el.tagName.toLowerCase() : null;
   });
-}
-
-/** Types a question, sends it with Enter and waits for the next bot reply. */
-async function ask(page, text) {
-  // The greeting arrives with the tenant config, possibly late, and is put first: not a reply.
-  const replies = page.locator('.msg--bot:not(.msg--greeting)');
-  const before = await replies.count();
-  await page.locator('#lotse-input').fill(text);
-  await page.locator('#lotse-input').press('Enter');
-  const reply = replies.nth(before);
-  await reply.waitFor();
-  return reply;
-}
-
-async function runAxe(page) {
-  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(AXE_SOURCE);
-  return page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), AXE_TAGS);
-}
-
-function describeViolations(violations) {
-  return violations
-    .map((v) => `${v.id} (${v.impact}): ${v.help}\n` + v.nodes.map((n) => `   ${JSON.stringify(n.target)} ${n.failureSummary}`).join('\n'))
-    .join('\n');
 }
 
 function hasHorizontalOverflow(page) {
@@ -194,7 +158,7 @@ describe('widget against the mock server', { skip: REAL_BASE ? 'LOTSE_BASE_URL i
     const answer = page.locator('.msg--bot').last();
     await page.locator('.msg--bot[data-kind="answer"]').waitFor();
     assert.equal(await answer.locator('h3').textContent(), 'Werden Umzugskosten übernommen?');
-    assert.deepEqual(lotse.recorded.answers.at(-1), { id: 'umzug-kosten', conversation_id: 'conv-1' });
+    assert.deepEqual(lotse.recorded.answers.at(-1), { id: 'umzug-kosten', conversation_id: 'conv-1', language: 'de' });
     assert.equal(await page.locator('.msg--user').last().textContent(), 'Sie: Werden Umzugskosten übernommen?');
   });
 

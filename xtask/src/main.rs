@@ -1,6 +1,7 @@
 //! Project automation for Lotse (`cargo xtask …`): benchmark runners, data generation and model conversion.
 //! Nothing here runs in production; everything here is reproducible from the repository and `../shared`.
 
+mod bench_embed;
 mod e5s1;
 mod ggml_whisper;
 mod load;

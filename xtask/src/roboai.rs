@@ -37,6 +37,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     let mut http = None;
     let mut dev = None;
     let mut max_variants = usize::MAX;
+    let mut embeddings: Option<std::path::PathBuf> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match *a {
@@ -47,6 +48,9 @@ pub fn run(args: &[&str]) -> Result<()> {
             "--fold" => dev = Some(it.next().context("--fold 0..4")?.parse()?),
             // Simulates a knowledge base with few variants per answer.
             "--max-variants" => max_variants = it.next().context("--max-variants N")?.parse()?,
+            // The hybrid engine with the multilingual-e5-small model in DIR (build xtask with
+            // `--features embeddings`); vectors are cached in target/bench-vectors.
+            "--embeddings" => embeddings = Some(it.next().context("--embeddings DIR")?.into()),
             "--http" => {
                 http = Some(
                     it.next()
@@ -70,7 +74,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         });
     }
     match http {
-        None => in_process(&lines),
+        None => in_process(&lines, embeddings.as_deref()),
         Some(base) => crate::roboai_http::run(&base, &lines),
     }
 }
@@ -93,7 +97,7 @@ fn dev_split(lines: Vec<Line>, fold: usize) -> Vec<Line> {
         .collect()
 }
 
-fn in_process(lines: &[Line]) -> Result<()> {
+fn in_process(lines: &[Line], embeddings: Option<&std::path::Path>) -> Result<()> {
     let mut intents: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for l in lines.iter().filter(|l| l.split == "train") {
         intents.entry(&l.intent).or_default().push(l.text.clone());
@@ -106,9 +110,20 @@ fn in_process(lines: &[Line]) -> Result<()> {
             topics: vec![id.to_owned()],
             questions,
             keywords: Vec::new(),
+            semantic_texts: Vec::new(),
         })
         .collect();
     let n_answers = answers.len();
+    let tests: Vec<&Line> = lines.iter().filter(|l| l.split == "test").collect();
+    let semantic = match embeddings {
+        None => None,
+        Some(dir) => {
+            let test_texts: Vec<&str> = tests.iter().map(|l| l.text.as_str()).collect();
+            let mut texts = lotse_core::semantic::texts_to_embed(&answers, OUT_OF_SCOPE_SAMPLES);
+            texts.extend(test_texts);
+            Some(crate::bench_embed::CachedModel::prepare(dir, &texts)?)
+        }
+    };
     let started = Instant::now();
     let cpu_started = cpu_seconds();
     // Experiments: LOTSE_ENGINE='{"weight_bm25":0.5}' overrides engine settings for one run.
@@ -116,18 +131,39 @@ fn in_process(lines: &[Line]) -> Result<()> {
         Ok(json) => serde_json::from_str(&json).context("LOTSE_ENGINE")?,
         Err(_) => EngineConfig::default(),
     };
-    let index = Index::build(answers, Synonyms::default(), config, OUT_OF_SCOPE_SAMPLES);
+    let vectors = semantic.as_ref().map(|s| s.vectors());
+    let index = Index::build_hybrid(
+        answers,
+        Synonyms::default(),
+        config,
+        OUT_OF_SCOPE_SAMPLES,
+        vectors.as_ref(),
+    );
     let build = started.elapsed();
     let build_cpu = cpu_seconds()
         .zip(cpu_started)
         .map(|(end, start)| end - start);
-    let tests: Vec<&Line> = lines.iter().filter(|l| l.split == "test").collect();
     let (mut top1, mut answered_right, mut answered_wrong, mut clarify, mut fallback) =
         (0, 0, 0, 0, 0);
     let mut times = Vec::with_capacity(tests.len());
+    let (mut lexical_top1, mut model_calls) = (0, 0);
     for l in &tests {
+        if semantic.is_some() {
+            let lexical = decide(&index, &l.text);
+            if lexical.ranking.candidates.first().map(|c| c.id.as_str()) == Some(l.intent.as_str())
+            {
+                lexical_top1 += 1;
+            }
+        }
         let t = Instant::now();
-        let d = decide(&index, &l.text);
+        let d = match &semantic {
+            None => decide(&index, &l.text),
+            Some(s) => {
+                let d = lotse_core::reply::decide_with(&index, &l.text, Some(s));
+                model_calls += usize::from(d.ranking.semantic);
+                d
+            }
+        };
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         let best = d.ranking.candidates.first().map(|c| c.id.as_str());
         if best == Some(l.intent.as_str()) {
@@ -170,6 +206,19 @@ fn in_process(lines: &[Line]) -> Result<()> {
         index.classifier_size().1 as f64 / 1e6
     );
     println!("top-1 accuracy: {:.3}", top1 as f64 / n);
+    if semantic.is_some() {
+        let h = index.hybrid();
+        println!(
+            "  hybrid: lexical alone {:.3}; model asked for {} of {} questions; fitted weight {:.2} \
+             (held-out variants: {:.3} lexical, {:.3} hybrid)",
+            lexical_top1 as f64 / n,
+            model_calls,
+            tests.len(),
+            h.w_semantic,
+            h.accuracy_lexical,
+            h.accuracy_hybrid
+        );
+    }
     println!(
         "replies: answer+right {:.3}, answer+wrong {:.3}, clarify {:.3}, fallback {:.3}",
         answered_right as f64 / n,
@@ -178,10 +227,40 @@ fn in_process(lines: &[Line]) -> Result<()> {
         fallback as f64 / n
     );
     println!(
-        "latency: median {:.3} ms, p99 {:.3} ms",
+        "latency: median {:.3} ms, p99 {:.3} ms{}",
         times[times.len() / 2],
-        times[(times.len() * 99 / 100).min(times.len() - 1)]
+        times[(times.len() * 99 / 100).min(times.len() - 1)],
+        if semantic.is_some() {
+            " (question vectors from the cache)"
+        } else {
+            ""
+        }
     );
+    #[cfg(feature = "embeddings")]
+    if let Some(s) = &semantic {
+        // Live model calls: questions that need the model, answered with it (two threads).
+        let live = s.live();
+        let mut live_times = Vec::new();
+        for l in tests.iter().take(400) {
+            let t = Instant::now();
+            let d = lotse_core::reply::decide_with(&index, &l.text, Some(&live));
+            if d.ranking.semantic {
+                live_times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            if live_times.len() >= 100 {
+                break;
+            }
+        }
+        live_times.sort_by(f64::total_cmp);
+        if !live_times.is_empty() {
+            println!(
+                "questions that need the model, live: median {:.1} ms, p90 {:.1} ms (n={})",
+                live_times[live_times.len() / 2],
+                live_times[live_times.len() * 9 / 10],
+                live_times.len()
+            );
+        }
+    }
     Ok(())
 }
 

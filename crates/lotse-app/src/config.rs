@@ -17,6 +17,7 @@ pub struct Config {
     pub log: LogConfig,
     pub retrain: RetrainConfig,
     pub speech: SpeechConfig,
+    pub embeddings: EmbeddingsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -169,6 +170,33 @@ impl Default for SpeechConfig {
     }
 }
 
+/// The multilingual sentence-embedding model (semantic matching, questions in other languages).
+/// Needs a build with the `embeddings` feature and the model files; without them Lotse answers
+/// from the words alone and `/readyz` says so.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmbeddingsConfig {
+    pub enabled: bool,
+    /// Directory with `model.safetensors`, `tokenizer.json` and `config.json` of
+    /// multilingual-e5-small; empty means `models/e5` in the data directory.
+    pub model_dir: PathBuf,
+    /// Threads for one embedding; 1 keeps a core free for other requests on a two-core server.
+    pub threads: usize,
+    /// Questions being embedded at once; more are answered from the words alone meanwhile.
+    pub max_in_flight: usize,
+}
+
+impl Default for EmbeddingsConfig {
+    fn default() -> Self {
+        EmbeddingsConfig {
+            enabled: true,
+            model_dir: PathBuf::new(),
+            threads: 1,
+            max_in_flight: 4,
+        }
+    }
+}
+
 impl SpeechConfig {
     /// The model file to load: the configured one, or the default place in the data directory.
     pub fn model_path(&self, data_dir: &std::path::Path) -> PathBuf {
@@ -187,6 +215,15 @@ impl SpeechConfig {
 }
 
 impl Config {
+    /// The embedding model's directory (see [`EmbeddingsConfig::model_dir`]).
+    pub fn embeddings_model_dir(&self) -> PathBuf {
+        if self.embeddings.model_dir.as_os_str().is_empty() {
+            self.server.data_dir.join("models").join("e5")
+        } else {
+            self.embeddings.model_dir.clone()
+        }
+    }
+
     /// Checks values that serde cannot.
     pub fn validate(&self) -> Result<(), String> {
         let e = &self.engine;
@@ -200,6 +237,14 @@ impl Config {
         if e.clarify_threshold > e.answer_threshold {
             return Err(
                 "engine.clarify_threshold must not be above engine.answer_threshold".into(),
+            );
+        }
+        if !(0.0..=1.0).contains(&e.semantic_skip) {
+            return Err("engine.semantic_skip must be between 0 and 1".into());
+        }
+        if self.embeddings.threads == 0 || self.embeddings.max_in_flight == 0 {
+            return Err(
+                "embeddings.threads and embeddings.max_in_flight must be at least 1".into(),
             );
         }
         if self.retrain.hour_utc > 23 {

@@ -12,6 +12,8 @@ use serde::Serialize;
 use crate::staff::{Role, Staff};
 use crate::{App, AppError, Explained, builtin, kb};
 
+pub mod languages;
+
 /// Filters of the answer list; empty strings mean "any".
 #[derive(Debug, Clone, Default)]
 pub struct AnswerFilter {
@@ -117,6 +119,17 @@ fn check_sources(answer: &Answer) -> Result<(), AppError> {
     }
 }
 
+/// Language versions must name a known language once each and have a title and a text.
+fn check_versions(answer: &Answer) -> Result<(), AppError> {
+    match languages::version_problems(&answer.versions).first() {
+        Some(p) => Err(AppError::Invalid {
+            field: format!("versions.{}.{}", p.field().0, p.field().1),
+            reason: p.english(),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn forbidden(reason: &str) -> AppError {
     AppError::Forbidden(reason.to_owned())
 }
@@ -211,12 +224,29 @@ impl App {
     /// Saves a staff member's edit as a new version with the status the action asks for.
     /// `create` says whether this must be a new answer (else it must exist). Publishing and
     /// archiving reload the tenant's knowledge, so the change is live when this returns.
+    /// This does not run the regression check; [`App::save_edit_checked`] does.
     pub async fn save_edit(
+        &self,
+        staff: &Staff,
+        answer: Answer,
+        action: Action,
+        create: bool,
+    ) -> Result<i64, AppError> {
+        self.save_edit_checked(staff, answer, action, create, true)
+            .await
+    }
+
+    /// Like [`App::save_edit`], with regression protection (issue 4 item 4): unless
+    /// `confirmed`, a publish that would give other question variants another answer is refused
+    /// with [`AppError::PublishImpact`] listing them, after every other check has passed (so a
+    /// person who may not publish learns that first).
+    pub async fn save_edit_checked(
         &self,
         staff: &Staff,
         mut answer: Answer,
         action: Action,
         create: bool,
+        confirmed: bool,
     ) -> Result<i64, AppError> {
         let tenant = staff.tenant.as_str();
         if staff.role < Role::Editor {
@@ -236,6 +266,7 @@ impl App {
         answer.status = action.status();
         self.check_topics(&answer, before.as_ref())?;
         check_sources(&answer)?;
+        check_versions(&answer)?;
         if matches!(action, Action::Publish | Action::Archive) {
             self.check_may_publish(staff, &answer, before.as_ref())
                 .await?;
@@ -246,6 +277,12 @@ impl App {
                 field: "answer".into(),
                 reason: e.to_string(),
             })?;
+        if action == Action::Publish && !confirmed {
+            let impact = self.publish_impact(tenant, &answer).await?;
+            if !impact.is_empty() {
+                return Err(AppError::PublishImpact(impact));
+            }
+        }
         let version = self.db().save_answer(tenant, &answer, &staff.email).await?;
         if matches!(action, Action::Publish | Action::Archive) {
             self.reload_tenant(tenant).await?;
@@ -412,7 +449,7 @@ impl App {
             Some(a) => *a = changed,
             None => answers.push(changed),
         }
-        let prior = Some(*old.index.calibration()).filter(|c| c.samples > 0);
+        let prior = crate::Prior::of(&old.index);
         let new = self.build_kb(tenant, answers, prior).await?;
         let top = |kb: &kb::TenantKb, q: &str| {
             let d = lotse_core::reply::decide(&kb.index, q);
@@ -458,14 +495,16 @@ impl App {
         self.build_kb(
             tenant,
             answers,
-            self.kb(tenant).ok().map(|kb| *kb.index.calibration()),
+            self.kb(tenant)
+                .ok()
+                .and_then(|kb| crate::Prior::of(&kb.index)),
         )
         .await
     }
 
     /// Like [`App::try_question`], on a candidate knowledge from [`App::candidate_kb`].
     pub fn try_question_on(&self, kb: &kb::TenantKb, text: &str) -> Result<Explained, AppError> {
-        self.explain_on(kb, text, None, false)
+        self.explain_on(kb, text, None, false, None)
     }
 
     /// Asks as a citizen would, without recording the question (staff tests must not show up

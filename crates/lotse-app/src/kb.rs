@@ -5,10 +5,12 @@ use std::collections::HashMap;
 
 use lotse_core::analyze::Synonyms;
 use lotse_core::calibrate::Calibration;
-use lotse_core::content::{Answer, Source, Status};
+use lotse_core::content::{Answer, LanguageVersion, Review, Source, Status};
 use lotse_core::engine::{EngineConfig, Index, IndexAnswer};
+use lotse_core::lang;
 use lotse_core::render::{fill_placeholders, markdown_to_html};
 use lotse_core::reply::OUT_OF_SCOPE_SAMPLES;
+use lotse_core::semantic::{HybridFit, Vectors};
 use serde::Serialize;
 
 /// An answer as citizens receive it (SPEC §3).
@@ -22,7 +24,14 @@ pub struct AnswerView {
     pub sources: Vec<Source>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,
+    /// BCP-47 language of this text: `de`, `de-x-ls` (Leichte Sprache), `en`, …
     pub language: String,
+    /// For a language version: checked by a person (`human`) or machine-translated (`machine`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
+    /// A note in the asker's language, e.g. that this answer exists only in German.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 /// A clarify option.
@@ -33,6 +42,50 @@ pub struct Alternative {
     pub topics: Vec<String>,
 }
 
+/// What a quick rebuild keeps from the tenant's previous index: the fitted confidence
+/// calibration and, if it had sentence vectors, the hybrid weights.
+#[derive(Debug, Clone, Copy)]
+pub struct Prior {
+    pub calibration: Calibration,
+    pub hybrid: Option<HybridFit>,
+}
+
+impl Prior {
+    /// The prior of a fitted index (`None` when its calibration is the built-in default).
+    pub fn of(index: &Index) -> Option<Prior> {
+        (index.calibration().samples > 0).then(|| Prior {
+            calibration: *index.calibration(),
+            hybrid: index.has_semantic().then(|| *index.hybrid()),
+        })
+    }
+}
+
+/// The engine's view of an answer: German variants, title and keywords for the words; the
+/// language versions' titles and questions for the meaning only.
+pub fn index_answer(a: &Answer) -> IndexAnswer {
+    IndexAnswer {
+        id: a.id.clone(),
+        title: a.title.clone(),
+        topics: a.topics.clone(),
+        questions: a.questions.clone(),
+        keywords: a.keywords.clone(),
+        semantic_texts: a
+            .versions
+            .iter()
+            .flat_map(|v| std::iter::once(&v.title).chain(v.questions.iter()))
+            .cloned()
+            .collect(),
+    }
+}
+
+/// The published answers that are valid on `today`.
+pub fn live<'a>(answers: &'a [Answer], today: &str) -> Vec<&'a Answer> {
+    answers
+        .iter()
+        .filter(|a| a.status == Status::Published && a.is_valid_on(today))
+        .collect()
+}
+
 /// See the module docs.
 pub struct TenantKb {
     pub tenant_id: String,
@@ -40,6 +93,8 @@ pub struct TenantKb {
     pub index: Index,
     /// Rendered answers, aligned with `index.answers()`.
     pub views: Vec<AnswerView>,
+    /// Rendered language versions per answer (aligned with `views`), by language code.
+    pub versions: Vec<HashMap<String, AnswerView>>,
     pub by_id: HashMap<String, usize>,
     pub variables: HashMap<String, String>,
     pub fallback: AnswerView,
@@ -77,11 +132,14 @@ impl TenantKb {
             engine,
             today,
             None,
+            None,
         )
     }
 
-    /// Like [`TenantKb::build`]; with `calibration` (the tenant's previous one) the confidence
-    /// calibration is kept instead of re-fitted: the quick path after a staff change.
+    /// Like [`TenantKb::build`]; with a `prior` (from the tenant's previous index) the confidence
+    /// calibration and hybrid weights are kept instead of re-fitted: the quick path after a
+    /// staff change. With `vectors` (sentence vectors of the answers' texts) the index ranks by
+    /// meaning too.
     #[allow(clippy::too_many_arguments)]
     pub fn build_with(
         tenant_id: &str,
@@ -91,23 +149,21 @@ impl TenantKb {
         synonyms: &[Vec<String>],
         engine: EngineConfig,
         today: &str,
-        calibration: Option<Calibration>,
+        prior: Option<Prior>,
+        vectors: Option<&Vectors>,
     ) -> TenantKb {
-        let live: Vec<&Answer> = answers
-            .iter()
-            .filter(|a| a.status == Status::Published && a.is_valid_on(today))
-            .collect();
+        let live = live(answers, today);
         let views: Vec<AnswerView> = live.iter().map(|a| render(a, &variables)).collect();
-        let index_answers = live
+        let versions = live
             .iter()
-            .map(|a| IndexAnswer {
-                id: a.id.clone(),
-                title: a.title.clone(),
-                topics: a.topics.clone(),
-                questions: a.questions.clone(),
-                keywords: a.keywords.clone(),
+            .map(|a| {
+                a.versions
+                    .iter()
+                    .map(|v| (v.lang.clone(), render_version(a, v, &variables)))
+                    .collect()
             })
             .collect();
+        let index_answers = live.iter().map(|a| index_answer(a)).collect();
         let speech_prompt = crate::speech::vocabulary_prompt(
             live.iter().map(|a| {
                 let mut texts = vec![a.title.as_str()];
@@ -118,9 +174,24 @@ impl TenantKb {
             synonyms,
         );
         let synonyms = Synonyms::new(synonyms);
-        let index = match calibration {
-            Some(c) => Index::rebuild(index_answers, synonyms, engine, c),
-            None => Index::build(index_answers, synonyms, engine, OUT_OF_SCOPE_SAMPLES),
+        // Vectors but no hybrid weights yet (the model arrived since): fit them now.
+        let prior = prior.filter(|p| vectors.is_none() || p.hybrid.is_some());
+        let index = match prior {
+            Some(p) => Index::rebuild_hybrid(
+                index_answers,
+                synonyms,
+                engine,
+                p.calibration,
+                p.hybrid,
+                vectors,
+            ),
+            None => Index::build_hybrid(
+                index_answers,
+                synonyms,
+                engine,
+                OUT_OF_SCOPE_SAMPLES,
+                vectors,
+            ),
         };
         let by_id = views
             .iter()
@@ -140,6 +211,7 @@ impl TenantKb {
             tenant_name: tenant_name.to_owned(),
             index,
             views,
+            versions,
             by_id,
             variables,
             fallback,
@@ -173,5 +245,126 @@ pub fn render(answer: &Answer, variables: &HashMap<String, String>) -> AnswerVie
         sources: answer.sources.clone(),
         as_of: answer.as_of.clone(),
         language: "de".into(),
+        review: None,
+        notice: None,
+    }
+}
+
+/// Renders a language version of an answer (sources and `as_of` are the German answer's).
+fn render_version(
+    answer: &Answer,
+    version: &LanguageVersion,
+    variables: &HashMap<String, String>,
+) -> AnswerView {
+    let mut translated = answer.clone();
+    translated.title = version.title.clone();
+    translated.body = version.body.clone();
+    let mut view = render(&translated, variables);
+    view.language = version.lang.clone();
+    view.review = Some(version.review);
+    view
+}
+
+/// "Only in German" in the asker's language; with `plain`, the German text given is the
+/// Leichte Sprache version. English for languages without their own sentence.
+pub fn only_german_notice(language: &str, plain: bool) -> String {
+    let (only, easy) = match lang::base(language) {
+        "de" => (
+            "Diese Antwort gibt es noch nicht in Leichter Sprache.",
+            "Diese Antwort gibt es noch nicht in Leichter Sprache.",
+        ),
+        "uk" => (
+            "Ця відповідь є лише німецькою мовою.",
+            "Ця відповідь є лише німецькою мовою – тут у спрощеній німецькій (Leichte Sprache).",
+        ),
+        "ru" => (
+            "Этот ответ есть только на немецком языке.",
+            "Этот ответ есть только на немецком языке – здесь на простом немецком (Leichte Sprache).",
+        ),
+        "ar" => (
+            "هذه الإجابة متوفرة باللغة الألمانية فقط.",
+            "هذه الإجابة متوفرة باللغة الألمانية فقط، وهنا بلغة ألمانية مبسطة (Leichte Sprache).",
+        ),
+        "fa" | "prs" => (
+            "این پاسخ فقط به زبان آلمانی موجود است.",
+            "این پاسخ فقط به زبان آلمانی موجود است؛ اینجا به آلمانی ساده (Leichte Sprache).",
+        ),
+        "tr" => (
+            "Bu yanıt yalnızca Almanca olarak mevcuttur.",
+            "Bu yanıt yalnızca Almanca olarak mevcuttur – burada kolay Almanca (Leichte Sprache) ile.",
+        ),
+        _ => (
+            "This answer is only available in German.",
+            "This answer is only available in German – here in easy-to-read German (Leichte Sprache).",
+        ),
+    };
+    if plain { easy } else { only }.to_owned()
+}
+
+impl TenantKb {
+    /// The answer `i` for someone asking in `language`: the version in that language if there
+    /// is one; for Leichte Sprache (`de-x-ls`) its version or the German text with a note; for
+    /// another language without a version, the Leichte Sprache version if there is one (easier
+    /// to read for people still learning German), else the German text, with a note in the
+    /// asker's language either way.
+    pub fn view_in(&self, i: usize, language: &str) -> AnswerView {
+        let german = &self.views[i];
+        let language = language.trim();
+        if language.is_empty() || language.eq_ignore_ascii_case("de") {
+            return german.clone();
+        }
+        let versions = &self.versions[i];
+        let find = |code: &str| {
+            versions
+                .iter()
+                .find(|(l, _)| l.eq_ignore_ascii_case(code))
+                .map(|(_, v)| v.clone())
+        };
+        if let Some(v) = find(language).or_else(|| {
+            // "en-GB" asks for "en"; "de-AT" is German.
+            let base = lang::base(language);
+            (base != "de").then(|| find(base)).flatten()
+        }) {
+            return v;
+        }
+        let base = lang::base(language);
+        if base == "de" {
+            if !language.eq_ignore_ascii_case("de-x-ls") {
+                return german.clone();
+            }
+            let mut v = german.clone();
+            v.notice = Some(only_german_notice("de", false));
+            return v;
+        }
+        match find("de-x-ls") {
+            Some(mut v) => {
+                v.notice = Some(only_german_notice(base, true));
+                v
+            }
+            None => {
+                let mut v = german.clone();
+                v.notice = Some(only_german_notice(base, false));
+                v
+            }
+        }
+    }
+
+    /// The fallback reply for someone asking in `language`.
+    pub fn fallback_in(&self, language: &str) -> AnswerView {
+        let mut v = self.fallback.clone();
+        let base = lang::base(language);
+        if !language.is_empty() && base != "de" {
+            v.notice = Some(only_german_notice(base, false));
+        }
+        v
+    }
+
+    /// An answer's title for someone asking in `language` (for clarify options).
+    pub fn title_in(&self, i: usize, language: &str) -> String {
+        let base = lang::base(language);
+        self.versions[i]
+            .iter()
+            .find(|(l, _)| l.eq_ignore_ascii_case(language) || (base != "de" && l.as_str() == base))
+            .map_or_else(|| self.views[i].title.clone(), |(_, v)| v.title.clone())
     }
 }

@@ -15,6 +15,7 @@ pub mod inbox;
 pub mod kb;
 mod pins;
 pub mod retrain;
+pub mod semantic;
 pub mod speech;
 pub mod staff;
 pub mod stats;
@@ -26,12 +27,13 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use lotse_core::content::{Answer, Status, is_valid_id};
 use lotse_core::redact::redact;
-use lotse_core::reply::{Decision, Kind, decide};
+use lotse_core::reply::{Decision, Kind, decide_with};
+use lotse_core::semantic::{Encoder, Vectors, texts_to_embed};
 use lotse_store::{Db, MessageRecord, StoreError};
 use serde::Serialize;
 
 pub use config::Config;
-pub use kb::{Alternative, AnswerView, TenantKb};
+pub use kb::{Alternative, AnswerView, Prior, TenantKb};
 pub use lotse_store::{
     AnswerHead, AnswerVersion, AuditEntry, DailyStats, InboxItem, InboxState, Traffic, now_ms,
 };
@@ -61,6 +63,10 @@ pub enum AppError {
     ReadAloudUnavailable,
     #[error("internal error: {0}")]
     Internal(String),
+    /// Publishing would give question variants that work today another answer (regression
+    /// protection): the caller must show them and confirm explicitly.
+    #[error("publishing would change the answer of {} question variants", .0.len())]
+    PublishImpact(Vec<editor::Impact>),
 }
 
 impl From<StoreError> for AppError {
@@ -115,7 +121,15 @@ struct Inner {
     /// Background rebuilds not yet finished (see [`App::settle`]).
     pending: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     speech: speech::Speech,
+    /// The embedding model and its vector cache.
+    semantic: Arc<semantic::Semantic>,
+    /// Wakes the background task that embeds missing texts (see [`App::complete_vectors`]).
+    vectors_wanted: Arc<tokio::sync::Notify>,
 }
+
+/// Knowledge-base texts without a vector that a rebuild embeds at once (a staff edit adds a few);
+/// more (an import, a new model) are embedded in the background and the tenant re-indexed.
+const EMBED_INLINE_MAX: usize = 48;
 
 impl App {
     /// Opens the application on a database; loads every tenant's knowledge. Without speech input
@@ -132,6 +146,7 @@ impl App {
     ) -> Result<App, AppError> {
         let writer = writer::Writer::spawn(db.clone());
         let speech = speech::Speech::new(recognizer, &config.speech);
+        let semantic = Arc::new(semantic::Semantic::new(&config));
         let app = App {
             inner: Arc::new(Inner {
                 db,
@@ -142,6 +157,8 @@ impl App {
                 pins: pins::Pins::default(),
                 pending: std::sync::Mutex::new(Vec::new()),
                 speech,
+                semantic,
+                vectors_wanted: Arc::new(tokio::sync::Notify::new()),
             }),
         };
         // Build every tenant's index at start-up, as many at once as there are cores.
@@ -165,6 +182,102 @@ impl App {
         }
         app.inner.kbs.store(Arc::new(map));
         Ok(app)
+    }
+
+    /// Loads the embedding model in the background, then embeds what the cache lacks, and
+    /// again whenever a rebuild meets more new texts than it embeds inline. The task holds the
+    /// application only weakly, so it ends when the application is dropped.
+    pub fn start_semantic(&self) {
+        let semantic = self.inner.semantic.clone();
+        if !semantic.active() {
+            tracing::info!("{}", semantic.state().describe());
+            return;
+        }
+        let weak = Arc::downgrade(&self.inner);
+        let wanted = self.inner.vectors_wanted.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let loader = semantic.clone();
+            let loaded = tokio::task::spawn_blocking(move || loader.load())
+                .await
+                .unwrap_or(false);
+            if !loaded {
+                tracing::warn!("{}", semantic.state().describe());
+                return;
+            }
+            tracing::info!(
+                seconds = started.elapsed().as_secs_f64(),
+                cached_vectors = semantic.cached(),
+                "embedding model loaded"
+            );
+            loop {
+                let Some(inner) = weak.upgrade() else { return };
+                App { inner }.complete_vectors().await;
+                wanted.notified().await;
+            }
+        });
+    }
+
+    /// Loads the embedding model now and embeds what the cache lacks (for command-line use,
+    /// where the answer must not depend on timing). Returns the model's state.
+    pub async fn load_semantic(&self) -> semantic::State {
+        let semantic = self.inner.semantic.clone();
+        if semantic.active() {
+            let loader = semantic.clone();
+            let _ = tokio::task::spawn_blocking(move || loader.load()).await;
+            if semantic.ready() {
+                self.complete_vectors().await;
+            }
+        }
+        semantic.state()
+    }
+
+    /// The embedding model's state (for `/readyz` and the staff pages).
+    pub fn semantic(&self) -> &semantic::Semantic {
+        &self.inner.semantic
+    }
+
+    /// Embeds every tenant's texts that have no vector yet and re-indexes those tenants (after
+    /// the model has loaded, or after a large import). Idempotent.
+    pub async fn complete_vectors(&self) {
+        for tenant in self.tenant_ids() {
+            let Ok(kb) = self.kb(&tenant) else { continue };
+            let texts = texts_to_embed(kb.index.answers(), lotse_core::reply::OUT_OF_SCOPE_SAMPLES);
+            let (_, missing) = self.inner.semantic.lookup(&texts);
+            let complete = kb.index.has_semantic() && kb.index.hybrid().samples > 0;
+            if missing.is_empty() && complete {
+                continue;
+            }
+            if !missing.is_empty() {
+                let semantic = self.inner.semantic.clone();
+                let started = std::time::Instant::now();
+                let n = missing.len();
+                let added =
+                    tokio::task::spawn_blocking(move || semantic.embed_into_cache(&missing))
+                        .await
+                        .unwrap_or(0);
+                tracing::info!(
+                    tenant,
+                    texts = n,
+                    added,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "knowledge base embedded"
+                );
+                if added == 0 {
+                    continue;
+                }
+            }
+            if let Err(e) = self.reload_tenant(&tenant).await {
+                tracing::error!(error = %e, tenant, "re-indexing with vectors failed");
+            }
+        }
+    }
+
+    fn track(&self, handle: tokio::task::JoinHandle<()>) {
+        if let Ok(mut pending) = self.inner.pending.lock() {
+            pending.retain(|h| !h.is_finished());
+            pending.push(handle);
+        }
     }
 
     pub fn db(&self) -> &Db {
@@ -208,8 +321,7 @@ impl App {
         let prior = self.kb(tenant).ok().and_then(|kb| {
             let before = kb.views.len();
             let small = before.abs_diff(answers.len()) <= (before / 10).max(5);
-            let fitted = kb.index.calibration().samples > 0;
-            (small && fitted).then(|| *kb.index.calibration())
+            small.then(|| Prior::of(&kb.index)).flatten()
         });
         let kb = self.build_kb(tenant, answers, prior).await?;
         let mut map = HashMap::clone(&self.inner.kbs.load());
@@ -229,10 +341,7 @@ impl App {
                 tracing::error!(error = %e, tenant, "knowledge rebuild failed");
             }
         });
-        if let Ok(mut pending) = self.inner.pending.lock() {
-            pending.retain(|h| !h.is_finished());
-            pending.push(handle);
-        }
+        self.track(handle);
     }
 
     /// Waits until every background rebuild has finished (for tests and shutdown).
@@ -256,7 +365,7 @@ impl App {
         &self,
         tenant: &str,
         answers: Vec<Answer>,
-        prior: Option<lotse_core::calibrate::Calibration>,
+        prior: Option<Prior>,
     ) -> Result<TenantKb, AppError> {
         self.build_kb_with(tenant, answers, prior, self.inner.config.engine)
             .await
@@ -267,7 +376,7 @@ impl App {
         &self,
         tenant: &str,
         answers: Vec<Answer>,
-        prior: Option<lotse_core::calibrate::Calibration>,
+        prior: Option<Prior>,
         engine: lotse_core::engine::EngineConfig,
     ) -> Result<TenantKb, AppError> {
         let db = &self.inner.db;
@@ -277,13 +386,30 @@ impl App {
         let mut synonyms = builtin::synonyms();
         synonyms.extend(db.synonyms(tenant).await?);
         let today = today();
-        tokio::task::spawn_blocking(move || {
-            TenantKb::build_with(
-                &t.id, &t.name, &answers, variables, &synonyms, engine, &today, prior,
-            )
+        let semantic = self.inner.semantic.clone();
+        let (kb, missing) = tokio::task::spawn_blocking(move || {
+            let vectors = vectors_for(&semantic, &answers, &today);
+            let missing = vectors.as_ref().map_or(0, |(_, m)| *m);
+            let kb = TenantKb::build_with(
+                &t.id,
+                &t.name,
+                &answers,
+                variables,
+                &synonyms,
+                engine,
+                &today,
+                prior,
+                vectors.as_ref().map(|(v, _)| v),
+            );
+            (kb, missing)
         })
         .await
-        .map_err(|e| AppError::Internal(format!("index build failed: {e}")))
+        .map_err(|e| AppError::Internal(format!("index build failed: {e}")))?;
+        if missing > 0 && self.inner.semantic.ready() {
+            // Too many new texts to embed inline: in the background, then re-index.
+            self.inner.vectors_wanted.notify_one();
+        }
+        Ok(kb)
     }
 
     /// Answers a citizen's question (SPEC §2.1). The question is stored only in redacted form.
@@ -293,7 +419,23 @@ impl App {
         text: &str,
         conversation_id: Option<&str>,
     ) -> Result<AskReply, AppError> {
-        Ok(self.explain(tenant, text, conversation_id)?.reply)
+        self.ask_in(tenant, text, conversation_id, None)
+    }
+
+    /// Like [`App::ask`] for someone who reads `language` (BCP-47, e.g. the widget's interface
+    /// language, or `de-x-ls` for Leichte Sprache). A question written in another language is
+    /// answered in that language whatever `language` says.
+    pub fn ask_in(
+        &self,
+        tenant: &str,
+        text: &str,
+        conversation_id: Option<&str>,
+        language: Option<&str>,
+    ) -> Result<AskReply, AppError> {
+        let kb = self.kb(tenant)?;
+        Ok(self
+            .explain_on(&kb, text, conversation_id, true, language)?
+            .reply)
     }
 
     /// Like [`App::ask`], with the engine's reasoning.
@@ -314,7 +456,7 @@ impl App {
         record: bool,
     ) -> Result<Explained, AppError> {
         let kb = self.kb(tenant)?;
-        self.explain_on(&kb, text, conversation_id, record)
+        self.explain_on(&kb, text, conversation_id, record, None)
     }
 
     /// Answers from the given knowledge (the live one, or a candidate in the test console).
@@ -324,6 +466,7 @@ impl App {
         text: &str,
         conversation_id: Option<&str>,
         record: bool,
+        language: Option<&str>,
     ) -> Result<Explained, AppError> {
         let tenant = kb.tenant_id.as_str();
         let text = text.trim();
@@ -336,7 +479,9 @@ impl App {
         }
         let conversation_id = conversation_or_new(conversation_id);
         let message_id = uuid::Uuid::new_v4().to_string();
-        let mut decision = decide(&kb.index, text);
+        let semantic = &*self.inner.semantic;
+        let encoder = semantic.ready().then_some(semantic as &dyn Encoder);
+        let mut decision = decide_with(&kb.index, text, encoder);
         if !decision.emergency
             && let Some(i) = self
                 .inner
@@ -353,9 +498,19 @@ impl App {
                     .into(),
             );
         }
+        // A question in another language is answered in that language (or with a note); a German
+        // question in the language the widget asks for (e.g. Leichte Sprache).
+        let reply_language = if decision.language != "de" {
+            decision.language
+        } else {
+            language
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .unwrap_or("de")
+        };
         let answer = match decision.kind {
-            Kind::Answer => decision.answer.map(|i| kb.views[i].clone()),
-            Kind::Fallback => Some(kb.fallback.clone()),
+            Kind::Answer => decision.answer.map(|i| kb.view_in(i, reply_language)),
+            Kind::Fallback => Some(kb.fallback_in(reply_language)),
             Kind::Clarify => None,
         };
         let alternatives = decision
@@ -363,7 +518,7 @@ impl App {
             .iter()
             .map(|&i| Alternative {
                 id: kb.views[i].id.clone(),
-                title: kb.views[i].title.clone(),
+                title: kb.title_in(i, reply_language),
                 topics: kb.views[i].topics.clone(),
             })
             .collect();
@@ -398,11 +553,22 @@ impl App {
         id: &str,
         conversation_id: Option<&str>,
     ) -> Result<AskReply, AppError> {
+        self.answer_by_id_in(tenant, id, conversation_id, None)
+    }
+
+    /// Like [`App::answer_by_id`] in `language` (see [`TenantKb::view_in`]).
+    pub fn answer_by_id_in(
+        &self,
+        tenant: &str,
+        id: &str,
+        conversation_id: Option<&str>,
+        language: Option<&str>,
+    ) -> Result<AskReply, AppError> {
         let kb = self.kb(tenant)?;
         let i = *kb.by_id.get(id).ok_or_else(|| AppError::NotFound {
             what: format!("answer '{id}'"),
         })?;
-        let view = kb.views[i].clone();
+        let view = kb.view_in(i, language.unwrap_or("de"));
         let conversation_id = conversation_or_new(conversation_id);
         let message_id = uuid::Uuid::new_v4().to_string();
         self.inner.writer.record(MessageRecord {
@@ -546,6 +712,33 @@ fn conversation_or_new(conversation_id: Option<&str>) -> String {
         Some(c) if is_valid_id(c) && c.len() <= 64 => c.to_owned(),
         _ => uuid::Uuid::new_v4().to_string(),
     }
+}
+
+/// The cached vectors of the texts of `answers` that are live on `today` (and of the
+/// out-of-scope sentences), embedding a few missing ones at once when the model is ready.
+/// `None` when semantic matching is not active; else the vectors and how many texts still lack one.
+fn vectors_for(
+    semantic: &semantic::Semantic,
+    answers: &[Answer],
+    today: &str,
+) -> Option<(Vectors, usize)> {
+    if !semantic.active() {
+        return None;
+    }
+    let index_answers: Vec<_> = kb::live(answers, today)
+        .into_iter()
+        .map(kb::index_answer)
+        .collect();
+    let texts = texts_to_embed(&index_answers, lotse_core::reply::OUT_OF_SCOPE_SAMPLES);
+    let (mut vectors, mut missing) = semantic.lookup(&texts);
+    if !missing.is_empty() && missing.len() <= EMBED_INLINE_MAX && semantic.ready() {
+        semantic.embed_into_cache(&missing);
+        (vectors, missing) = semantic.lookup(&texts);
+    }
+    if vectors.is_empty() {
+        return None;
+    }
+    Some((vectors, missing.len()))
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`.

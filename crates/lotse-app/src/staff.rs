@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{App, AppError};
 
+pub mod totp;
 mod users;
 
 /// Failed sign-ins in a row after which an account is locked.
@@ -22,6 +23,8 @@ pub const MAX_FAILED_LOGINS: i64 = 5;
 pub const LOCKOUT_MS: i64 = 15 * 60 * 1000;
 /// How long a session lasts (one working day, then sign in again).
 pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
+/// How long the second sign-in step (the TOTP code after the right password) stays open.
+pub const CHALLENGE_MS: i64 = 5 * 60 * 1000;
 /// Shortest accepted password.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
@@ -122,12 +125,35 @@ impl fmt::Debug for NewSession {
     }
 }
 
+/// The token of a pending second sign-in step (goes into a cookie of the sign-in page).
+/// `Debug` leaves it out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Challenge(pub String);
+
+impl fmt::Debug for Challenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Challenge(..)")
+    }
+}
+
 /// Why a sign-in failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
     /// Deliberately does not say whether the address or the password was wrong.
     #[error("wrong e-mail address or password")]
     WrongCredentials,
+    /// The password was right, but the account has a second factor: not signed in yet.
+    /// Continue with [`App::login_second_factor`] and this challenge.
+    #[error("the second factor is needed")]
+    SecondFactorNeeded(Challenge),
+    #[error("wrong second-factor code")]
+    WrongCode,
+    /// A code whose time step was used already.
+    #[error("this second-factor code was used already")]
+    CodeReused,
+    /// The second step is unknown or expired (or the second factor was reset meanwhile).
+    #[error("the sign-in expired; start again")]
+    ChallengeExpired,
     #[error("account locked for {retry_after_secs} s after repeated failures")]
     Locked { retry_after_secs: u64 },
     #[error(transparent)]
@@ -287,28 +313,118 @@ impl App {
         }
         let (pw, hash) = (password.to_owned(), user.password_hash.clone());
         if !blocking(move || verify_password(&pw, &hash)).await? {
-            let failed = user.failed_logins + 1;
-            let tenant = &user.tenant_id;
-            if failed >= MAX_FAILED_LOGINS {
-                db.set_login_state(tenant, &email, 0, now + LOCKOUT_MS)
-                    .await?;
-                self.audit(tenant, &email, "login.locked", &email, None, None)
-                    .await?;
-                return Err(LoginError::Locked {
-                    retry_after_secs: u64::try_from(LOCKOUT_MS / 1000).unwrap_or(900),
-                });
-            }
-            db.set_login_state(tenant, &email, failed, 0).await?;
-            return Err(LoginError::WrongCredentials);
+            return Err(self
+                .record_failure(&user, now, LoginError::WrongCredentials)
+                .await);
         }
-        let tenant = user.tenant_id.clone();
+        if user.totp_enabled() {
+            // The right password alone does not reset the failure count: otherwise someone who
+            // knows it could try codes without end, a few between each right password.
+            let token = random_token()?;
+            db.insert_login_challenge(
+                &user.tenant_id,
+                &email,
+                &hash_token(&token),
+                now + CHALLENGE_MS,
+            )
+            .await?;
+            return Err(LoginError::SecondFactorNeeded(Challenge(token)));
+        }
+        self.open_session(&user, now, false).await
+    }
+
+    /// The second sign-in step: the TOTP code for a [`Challenge`] from [`App::login`]. Wrong
+    /// and replayed codes count toward the lock-out like wrong passwords; a locked account
+    /// ends the step.
+    pub async fn login_second_factor(
+        &self,
+        challenge: &str,
+        code: &str,
+        now: i64,
+    ) -> Result<NewSession, LoginError> {
+        if challenge.is_empty() || challenge.len() > 128 {
+            return Err(LoginError::ChallengeExpired);
+        }
+        let db = self.db();
+        let challenge = hash_token(challenge);
+        let Some((tenant, email)) = db.login_challenge(&challenge, now).await? else {
+            return Err(LoginError::ChallengeExpired);
+        };
+        let user = db.user(&tenant, &email).await?;
+        if user.locked_until > now {
+            db.delete_login_challenge(&tenant, &challenge).await?;
+            let secs = (user.locked_until - now).div_euclid(1000) + 1;
+            return Err(LoginError::Locked {
+                retry_after_secs: u64::try_from(secs).unwrap_or(1),
+            });
+        }
+        let Some(secret) = user.totp_secret.as_deref() else {
+            db.delete_login_challenge(&tenant, &challenge).await?;
+            return Err(LoginError::ChallengeExpired);
+        };
+        let failure = match totp::check_code(secret, code, now, user.totp_last_step) {
+            totp::CodeCheck::Valid(step) if db.use_totp_step(&tenant, &email, step).await? => None,
+            totp::CodeCheck::Valid(_) | totp::CodeCheck::Reused => Some(LoginError::CodeReused),
+            totp::CodeCheck::Wrong => Some(LoginError::WrongCode),
+        };
+        if let Some(failure) = failure {
+            let e = self.record_failure(&user, now, failure).await;
+            if matches!(e, LoginError::Locked { .. }) {
+                db.delete_login_challenge(&tenant, &challenge).await?;
+            }
+            return Err(e);
+        }
+        db.delete_login_challenge(&tenant, &challenge).await?;
+        self.open_session(&user, now, true).await
+    }
+
+    /// Counts a failed sign-in attempt (password or code); at [`MAX_FAILED_LOGINS`] the
+    /// account is locked. Returns the error to report.
+    async fn record_failure(
+        &self,
+        user: &lotse_store::UserRecord,
+        now: i64,
+        failure: LoginError,
+    ) -> LoginError {
+        let db = self.db();
+        let (tenant, email) = (&user.tenant_id, &user.email);
+        let failed = user.failed_logins + 1;
+        let recorded = if failed >= MAX_FAILED_LOGINS {
+            match db.set_login_state(tenant, email, 0, now + LOCKOUT_MS).await {
+                Ok(()) => self
+                    .audit(tenant, email, "login.locked", email, None, None)
+                    .await
+                    .map(|()| LoginError::Locked {
+                        retry_after_secs: u64::try_from(LOCKOUT_MS / 1000).unwrap_or(900),
+                    }),
+                Err(e) => Err(e.into()),
+            }
+        } else {
+            db.set_login_state(tenant, email, failed, 0)
+                .await
+                .map(|()| failure)
+                .map_err(AppError::from)
+        };
+        recorded.unwrap_or_else(LoginError::Other)
+    }
+
+    /// A signed-in session for an account whose credentials were checked.
+    async fn open_session(
+        &self,
+        user: &lotse_store::UserRecord,
+        now: i64,
+        second_factor: bool,
+    ) -> Result<NewSession, LoginError> {
+        let db = self.db();
+        let (tenant, email) = (user.tenant_id.clone(), user.email.clone());
         db.set_login_state(&tenant, &email, 0, 0).await?;
         let token = random_token()?;
         let csrf_token = random_token()?;
         let session = hash_token(&token);
         db.insert_session(&tenant, &email, &session, &csrf_token, now + SESSION_MS)
             .await?;
-        self.audit(&tenant, &email, "login", &email, None, None)
+        let after = second_factor.then(|| serde_json::json!({ "second_factor": "totp" }));
+        self.audit(&tenant, &email, "login", &email, None, after)
             .await?;
         Ok(NewSession {
             token,

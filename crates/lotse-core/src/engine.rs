@@ -21,6 +21,8 @@ use serde::Serialize;
 use crate::analyze::{Analysis, Analyzer, Synonyms};
 use crate::calibrate::{Calibration, Sample};
 use crate::classifier::{self, Classifier, Examples, TrainConfig};
+use crate::lang;
+use crate::semantic::{self, Best, HybridFit, SemanticIndex, Vectors};
 
 /// Weights and thresholds of the engine; the defaults are measured, see docs/benchmarks.md.
 #[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, PartialEq)]
@@ -47,6 +49,9 @@ pub struct EngineConfig {
     pub classifier_epochs: u32,
     /// The classifier's largest step per variant (PA-I `C`); smaller is more regularised.
     pub classifier_c: f32,
+    /// A German question whose lexical confidence reaches this is answered without asking the
+    /// embedding model (it would not change the answer, and costs tens of milliseconds).
+    pub semantic_skip: f32,
 }
 
 impl Default for EngineConfig {
@@ -64,6 +69,7 @@ impl Default for EngineConfig {
             weight_classifier: 1.0,
             classifier_epochs: 6,
             classifier_c: 0.3,
+            semantic_skip: 0.9,
         }
     }
 }
@@ -76,6 +82,9 @@ pub struct IndexAnswer {
     pub topics: Vec<String>,
     pub questions: Vec<String>,
     pub keywords: Vec<String>,
+    /// Texts matched only by meaning, not by words: the titles and questions of the answer's
+    /// language versions (English, Leichte Sprache, …).
+    pub semantic_texts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -111,6 +120,15 @@ pub struct Candidate {
     pub centroid: f32,
     /// The linear classifier's score for this answer.
     pub classifier: f32,
+    /// The lexical score (BM25, n-grams, centroid, classifier); `score` when no model was asked.
+    pub lexical: f32,
+    /// The best cosine similarity of the question's sentence vector to one of the answer's texts,
+    /// when the embedding model was asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<f32>,
+    /// The text that `semantic` was reached with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic_matched: Option<String>,
     /// The variant (or title/keywords) that matched best.
     pub matched: String,
     pub matched_kind: DocKind,
@@ -124,6 +142,8 @@ pub struct Ranking {
     pub confidence: f32,
     pub notes: Vec<String>,
     pub terms: Vec<String>,
+    /// True when the embedding model's similarity is part of the scores.
+    pub semantic: bool,
 }
 
 /// The index of one tenant's answers (immutable; rebuilt when content changes).
@@ -142,6 +162,52 @@ pub struct Index {
     centroid_norms: Vec<f32>,
     classifier: Classifier,
     calibration: Calibration,
+    semantic: Option<SemanticIndex>,
+    hybrid: HybridFit,
+}
+
+/// How the similarity is combined with the lexical score.
+#[derive(Clone, Copy)]
+enum Mix {
+    /// German: `lexical + w·similarity`.
+    German(f32),
+    /// Other languages: `w·lexical + similarity`.
+    Foreign(f32),
+}
+
+/// The lexical part of one answer's score.
+#[derive(Clone, Copy)]
+struct Lex {
+    score: f32,
+    bm25: f32,
+    ngram: f32,
+    centroid: f32,
+    classifier: f32,
+    doc: u32,
+}
+
+/// A held-out variant asked of an index that has not seen it: its lexical score per answer.
+struct HeldOut {
+    doc: u32,
+    lex: Vec<Option<Lex>>,
+}
+
+/// Top score and margin of a list of scores; `None` when nothing scored above 0.
+fn top_and_margin(scores: impl Iterator<Item = f32>) -> Option<(usize, f32, f32)> {
+    let (mut best, mut s1, mut s2) = (None, 0.0f32, 0.0f32);
+    for (i, s) in scores.enumerate() {
+        if s <= 0.0 {
+            continue;
+        }
+        if best.is_none() || s > s1 {
+            s2 = s1;
+            s1 = s;
+            best = Some(i);
+        } else if s > s2 {
+            s2 = s;
+        }
+    }
+    best.map(|b| (b, s1, s1 - s2))
 }
 
 const GRAM_MIN: usize = 3;
@@ -182,17 +248,6 @@ fn gram_counts(analysis: &Analysis) -> HashMap<u64, f32> {
     counts
 }
 
-/// A calibration sample from a ranking: its best score, margin and whether it was right.
-fn push_sample(samples: &mut Vec<Sample>, cands: &[Candidate], correct: bool) {
-    let Some(top) = cands.first() else { return };
-    let s2 = cands.get(1).map_or(0.0, |c| c.score);
-    samples.push(Sample {
-        top: top.score,
-        margin: top.score - s2,
-        correct,
-    });
-}
-
 fn l2_normalise(v: &mut [(u64, f32)]) {
     let norm = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
     if norm > 0.0 {
@@ -211,8 +266,22 @@ impl Index {
         config: EngineConfig,
         oos: &[&str],
     ) -> Self {
+        Index::build_hybrid(answers, synonyms, config, oos, None)
+    }
+
+    /// Like [`Index::build`], with sentence vectors of the answers' texts (and of the `oos`
+    /// sentences): the index then ranks by meaning too, and the weight of the similarity and the
+    /// hybrid confidence are fitted on the same held-out variants as the lexical calibration.
+    pub fn build_hybrid(
+        answers: Vec<IndexAnswer>,
+        synonyms: Synonyms,
+        config: EngineConfig,
+        oos: &[&str],
+        vectors: Option<&Vectors>,
+    ) -> Self {
         let (mut index, examples) = Index::assemble(answers, synonyms, config);
-        index.train_and_calibrate(&examples, oos);
+        index.semantic = vectors.and_then(|v| SemanticIndex::build(&index.answers, v));
+        index.train_and_calibrate(&examples, oos, vectors);
         index
     }
 
@@ -225,11 +294,25 @@ impl Index {
         config: EngineConfig,
         calibration: Calibration,
     ) -> Self {
+        Index::rebuild_hybrid(answers, synonyms, config, calibration, None, None)
+    }
+
+    /// Like [`Index::rebuild`] with sentence vectors and the previous index's hybrid fit.
+    pub fn rebuild_hybrid(
+        answers: Vec<IndexAnswer>,
+        synonyms: Synonyms,
+        config: EngineConfig,
+        calibration: Calibration,
+        hybrid: Option<HybridFit>,
+        vectors: Option<&Vectors>,
+    ) -> Self {
         let (mut index, examples) = Index::assemble(answers, synonyms, config);
         if !examples.is_empty() {
             index.classifier = index.train_classifier(&examples, |_| true);
         }
         index.calibration = calibration;
+        index.semantic = vectors.and_then(|v| SemanticIndex::build(&index.answers, v));
+        index.hybrid = hybrid.unwrap_or_default();
         index
     }
 
@@ -380,17 +463,24 @@ impl Index {
             centroid_norms,
             classifier: Classifier::default(),
             calibration: Calibration::default(),
+            semantic: None,
+            hybrid: HybridFit::default(),
         };
         (index, examples)
     }
 
-    fn train_and_calibrate(&mut self, examples: &Examples, oos: &[&str]) {
+    fn train_and_calibrate(
+        &mut self,
+        examples: &Examples,
+        oos: &[&str],
+        vectors: Option<&Vectors>,
+    ) {
         let index = &mut *self;
         // The index's classifier trains on a second thread while calibration trains its held-out
         // models and asks their questions: the two are independent, so on two idle cores the build
         // takes about a third less time (roboai: 1.4 → 0.95 s). Without a thread, they run one
         // after the other; the result is the same either way.
-        let (classifier, mut samples) = std::thread::scope(|scope| {
+        let (classifier, held_out) = std::thread::scope(|scope| {
             let index = &*index;
             let train = move || {
                 if examples.is_empty() {
@@ -404,26 +494,194 @@ impl Index {
                 .spawn_scoped(scope, train)
             {
                 Ok(handle) => {
-                    let samples = index.held_out_samples(examples);
+                    let held_out = index.held_out(examples);
                     let classifier = handle
                         .join()
                         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                    (classifier, samples)
+                    (classifier, held_out)
                 }
-                Err(_) => (train(), index.held_out_samples(examples)),
+                Err(_) => (train(), index.held_out(examples)),
             }
         });
         index.classifier = classifier;
+        let mut samples: Vec<Sample> = held_out
+            .iter()
+            .filter_map(|h| {
+                let (best, top, margin) =
+                    top_and_margin(h.lex.iter().map(|l| l.map_or(0.0, |l| l.score)))?;
+                Some(Sample {
+                    top,
+                    margin,
+                    correct: best == index.docs[h.doc as usize].answer as usize,
+                })
+            })
+            .collect();
         // Out-of-scope sentences are negatives for the final index.
-        for text in oos {
-            let q = index.analyzer.analyze_query(text);
-            push_sample(
-                &mut samples,
-                &index.score(&q, None, &index.classifier, None),
-                false,
-            );
+        let oos_lex: Vec<Vec<Option<Lex>>> = oos
+            .iter()
+            .map(|text| {
+                let q = index.analyzer.analyze_query(text);
+                index.lexical(&q, None, &index.classifier)
+            })
+            .collect();
+        for lex in &oos_lex {
+            if let Some((_, top, margin)) =
+                top_and_margin(lex.iter().map(|l| l.map_or(0.0, |l| l.score)))
+            {
+                samples.push(Sample {
+                    top,
+                    margin,
+                    correct: false,
+                });
+            }
         }
         index.calibration = Calibration::fit(&samples);
+        if let (Some(vectors), Some(_)) = (vectors, &index.semantic) {
+            index.hybrid = index.fit_hybrid(&held_out, oos, &oos_lex, vectors);
+        }
+    }
+
+    /// Chooses the weight of the similarity on the held-out variants (the one with the most right
+    /// first answers; the smallest of equals) and fits the hybrid confidences. Questions in other
+    /// languages are simulated by the answers' language-version questions, which the lexical
+    /// index does not contain.
+    fn fit_hybrid(
+        &self,
+        held_out: &[HeldOut],
+        oos: &[&str],
+        oos_lex: &[Vec<Option<Lex>>],
+        vectors: &Vectors,
+    ) -> HybridFit {
+        let Some(sem) = &self.semantic else {
+            return HybridFit::default();
+        };
+        let n = self.answers.len();
+        struct Asked {
+            lex: Vec<f32>,
+            sem: Vec<f32>,
+            answer: Option<usize>,
+        }
+        let lex_scores = |lex: &[Option<Lex>]| -> Vec<f32> {
+            lex.iter().map(|l| l.map_or(0.0, |l| l.score)).collect()
+        };
+        let sem_features = |text: &str, exclude: Option<u32>| -> Option<Vec<f32>> {
+            let v = vectors.get(text)?;
+            Some(
+                sem.best_per_answer(v, n, exclude)
+                    .iter()
+                    .map(semantic::Best::feature)
+                    .collect(),
+            )
+        };
+        let mut german: Vec<Asked> = Vec::new();
+        for h in held_out {
+            let doc = &self.docs[h.doc as usize];
+            let Some(sem) = sem_features(&doc.text, sem.find(&doc.text)) else {
+                continue;
+            };
+            german.push(Asked {
+                lex: lex_scores(&h.lex),
+                sem,
+                answer: Some(doc.answer as usize),
+            });
+        }
+        let mut negatives: Vec<Asked> = Vec::new();
+        for (text, lex) in oos.iter().zip(oos_lex) {
+            if let Some(sem) = sem_features(text, None) {
+                negatives.push(Asked {
+                    lex: lex_scores(lex),
+                    sem,
+                    answer: None,
+                });
+            }
+        }
+        let mut foreign: Vec<Asked> = Vec::new();
+        for (ai, a) in self.answers.iter().enumerate() {
+            // Leichte Sprache versions are German: asked in German mode, not as foreign samples.
+            for text in a
+                .semantic_texts
+                .iter()
+                .filter(|t| !lang::detect(t).is_german())
+            {
+                let Some(sem) = sem_features(text, sem.find(text)) else {
+                    continue;
+                };
+                let q = self.analyzer.analyze_query(text);
+                foreign.push(Asked {
+                    lex: lex_scores(&self.lexical(&q, None, &self.classifier)),
+                    sem,
+                    answer: Some(ai),
+                });
+            }
+        }
+        if german.len() < 20 {
+            return HybridFit::default();
+        }
+        let mixed = |asked: &Asked, mix: Mix| {
+            top_and_margin(asked.lex.iter().zip(&asked.sem).map(|(&l, &s)| match mix {
+                Mix::German(w) => l + w * s,
+                Mix::Foreign(w) => w * l + s,
+            }))
+        };
+        let right = |asked: &[Asked], mix: Mix| {
+            asked
+                .iter()
+                .filter(|q| mixed(q, mix).is_some_and(|(best, ..)| Some(best) == q.answer))
+                .count()
+        };
+        const GRID: [f32; 9] = [0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0];
+        let best_weight = |asked: &[Asked], mix: fn(f32) -> Mix, default: f32| {
+            if asked.is_empty() {
+                return default;
+            }
+            let mut best = (0usize, default);
+            for (i, &w) in GRID.iter().enumerate() {
+                let r = right(asked, mix(w));
+                if i == 0 || r > best.0 {
+                    best = (r, w);
+                }
+            }
+            best.1
+        };
+        let w_semantic = best_weight(&german, Mix::German, 0.5);
+        let w_lexical_foreign = best_weight(&foreign, Mix::Foreign, 0.25);
+        let samples_of = |asked: &[Asked], mix: Mix| -> Vec<Sample> {
+            asked
+                .iter()
+                .chain(&negatives)
+                .filter_map(|q| {
+                    let (best, top, margin) = mixed(q, mix)?;
+                    Some(Sample {
+                        top,
+                        margin,
+                        correct: Some(best) == q.answer,
+                    })
+                })
+                .collect()
+        };
+        let calibration = Calibration::fit(&samples_of(&german, Mix::German(w_semantic)));
+        // Questions in other languages: the language versions' questions are close translations
+        // of variants and would make the confidence too optimistic for real questions, so the
+        // held-out German variants asked by meaning (unseen phrasings) are samples too.
+        let mut foreign_samples = samples_of(&foreign, Mix::Foreign(w_lexical_foreign));
+        // (Every third one: enough to temper the translations, not so many that they dominate.)
+        foreign_samples.extend(
+            samples_of(&german, Mix::Foreign(w_lexical_foreign))
+                .into_iter()
+                .filter(|s| !s.correct || s.top > 0.0)
+                .step_by(3),
+        );
+        let foreign_cal = Calibration::fit(&foreign_samples);
+        let total = german.len() as f32;
+        HybridFit {
+            w_semantic,
+            w_lexical_foreign,
+            calibration,
+            foreign: foreign_cal,
+            samples: german.len(),
+            accuracy_lexical: right(&german, Mix::German(0.0)) as f32 / total,
+            accuracy_hybrid: right(&german, Mix::German(w_semantic)) as f32 / total,
+        }
     }
 
     pub fn answers(&self) -> &[IndexAnswer] {
@@ -438,17 +696,66 @@ impl Index {
         &self.calibration
     }
 
+    /// What the hybrid ranking learnt (the default when the index has no vectors).
+    pub fn hybrid(&self) -> &HybridFit {
+        &self.hybrid
+    }
+
+    /// True when the index has sentence vectors and can rank by meaning.
+    pub fn has_semantic(&self) -> bool {
+        self.semantic.is_some()
+    }
+
+    /// Number of texts with a sentence vector.
+    pub fn semantic_len(&self) -> usize {
+        self.semantic.as_ref().map_or(0, SemanticIndex::len)
+    }
+
     pub fn doc_count(&self) -> usize {
         self.docs.len()
     }
 
     /// Ranks the answers for a question. `allowed` restricts the candidates (e.g. to emergency answers).
     pub fn rank(&self, question: &str, allowed: Option<&dyn Fn(&IndexAnswer) -> bool>) -> Ranking {
+        self.rank_with(question, None, true, allowed)
+    }
+
+    /// Ranks with the question's sentence vector `qvec` (when the index has vectors), for a
+    /// German question (`german`) or one in another language.
+    pub fn rank_with(
+        &self,
+        question: &str,
+        qvec: Option<&[f32]>,
+        german: bool,
+        allowed: Option<&dyn Fn(&IndexAnswer) -> bool>,
+    ) -> Ranking {
         let analysis = self.analyzer.analyze_query(question);
-        let candidates = self.score(&analysis, None, &self.classifier, allowed);
-        let confidence = self.confidence_of(&candidates);
+        let lex = self.lexical(&analysis, None, &self.classifier);
+        let semantic = match (qvec, &self.semantic) {
+            (Some(q), Some(sem)) => {
+                let mix = if german {
+                    Mix::German(self.hybrid.w_semantic)
+                } else {
+                    Mix::Foreign(self.hybrid.w_lexical_foreign)
+                };
+                Some((sem.best_per_answer(q, self.answers.len(), None), mix))
+            }
+            _ => None,
+        };
+        let candidates = self.finish(
+            &lex,
+            semantic.as_ref().map(|(b, m)| (b.as_slice(), *m)),
+            allowed,
+        );
+        let calibration = match semantic {
+            None => &self.calibration,
+            Some((_, Mix::German(_))) => &self.hybrid.calibration,
+            Some((_, Mix::Foreign(_))) => &self.hybrid.foreign,
+        };
+        let s1 = candidates.first().map_or(0.0, |c| c.score);
+        let s2 = candidates.get(1).map_or(0.0, |c| c.score);
         Ranking {
-            confidence,
+            confidence: calibration.probability(s1, s1 - s2),
             notes: analysis.notes,
             terms: analysis
                 .terms
@@ -456,17 +763,13 @@ impl Index {
                 .map(|t| format!("{} ({:.1})", t.stem, t.weight))
                 .collect(),
             candidates,
+            semantic: semantic.is_some(),
         }
     }
 
-    fn confidence_of(&self, candidates: &[Candidate]) -> f32 {
-        let s1 = candidates.first().map_or(0.0, |c| c.score);
-        let s2 = candidates.get(1).map_or(0.0, |c| c.score);
-        self.calibration.probability(s1, s1 - s2)
-    }
-
-    /// Scores all answers; `exclude` leaves one document out and `classifier` may be one trained
-    /// without it (both for calibration).
+    /// Scores all answers lexically and returns the best five; `exclude` leaves one document
+    /// out and `classifier` may be one trained without it (both for calibration).
+    #[cfg(test)]
     fn score(
         &self,
         q: &Analysis,
@@ -474,6 +777,74 @@ impl Index {
         classifier: &Classifier,
         allowed: Option<&dyn Fn(&IndexAnswer) -> bool>,
     ) -> Vec<Candidate> {
+        self.finish(&self.lexical(q, exclude, classifier), None, allowed)
+    }
+
+    /// Combines the lexical parts with the similarity (if any), filters, sorts and keeps the
+    /// best five.
+    fn finish(
+        &self,
+        lex: &[Option<Lex>],
+        semantic: Option<(&[Best], Mix)>,
+        allowed: Option<&dyn Fn(&IndexAnswer) -> bool>,
+    ) -> Vec<Candidate> {
+        let sem = self.semantic.as_ref();
+        let mut candidates: Vec<Candidate> = lex
+            .iter()
+            .enumerate()
+            .filter_map(|(a, l)| {
+                let l = (*l)?;
+                let answer = &self.answers[a];
+                if let Some(allowed) = allowed
+                    && !allowed(answer)
+                {
+                    return None;
+                }
+                let doc = &self.docs[l.doc as usize];
+                let (score, semantic, semantic_matched) = match semantic {
+                    None => (l.score, None, None),
+                    Some((best, mix)) => {
+                        let b = best[a];
+                        let f = b.feature();
+                        let score = match mix {
+                            Mix::German(w) => l.score + w * f,
+                            Mix::Foreign(w) => w * l.score + f,
+                        };
+                        let matched = (b.cosine > 0.0)
+                            .then(|| sem.map(|s| s.text(b.text).to_owned()))
+                            .flatten();
+                        (score, Some(b.cosine), matched)
+                    }
+                };
+                Some(Candidate {
+                    answer: a,
+                    id: answer.id.clone(),
+                    score,
+                    bm25: l.bm25,
+                    ngram: l.ngram,
+                    centroid: l.centroid,
+                    classifier: l.classifier,
+                    lexical: l.score,
+                    semantic,
+                    semantic_matched,
+                    matched: doc.text.clone(),
+                    matched_kind: doc.kind,
+                })
+            })
+            .filter(|c| c.score > 0.0)
+            .collect();
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        candidates.truncate(5);
+        candidates
+    }
+
+    /// The lexical score of every answer (`None` for an answer without any document).
+    fn lexical(
+        &self,
+        q: &Analysis,
+        exclude: Option<u32>,
+        classifier: &Classifier,
+    ) -> Vec<Option<Lex>> {
         let cfg = &self.config;
         let n = self.docs.len();
         let mut bm25 = vec![0.0f32; n];
@@ -554,7 +925,7 @@ impl Index {
         }
 
         // Best document per answer.
-        let mut best: Vec<Option<(f32, f32, f32, u32)>> = vec![None; self.answers.len()];
+        let mut best: Vec<Option<Lex>> = vec![None; self.answers.len()];
         for d in 0..n {
             if exclude == Some(d as u32) {
                 continue;
@@ -563,40 +934,25 @@ impl Index {
             let g = ngram[d];
             let s = cfg.weight_bm25 * b + cfg.weight_ngram * g;
             let a = self.docs[d].answer as usize;
-            if best[a].is_none_or(|(bs, ..)| s > bs) {
-                best[a] = Some((s, b, g, d as u32));
-            }
-        }
-        let mut candidates: Vec<Candidate> = best
-            .iter()
-            .enumerate()
-            .filter_map(|(a, b)| {
-                let (s, b, g, d) = (*b)?;
-                let answer = &self.answers[a];
-                if let Some(allowed) = allowed
-                    && !allowed(answer)
-                {
-                    return None;
-                }
-                let c = centroid[a];
-                let doc = &self.docs[d as usize];
-                Some(Candidate {
-                    answer: a,
-                    id: answer.id.clone(),
-                    score: s + cfg.weight_centroid * c + cfg.weight_classifier * clf[a],
+            if best[a].is_none_or(|l| s > l.score) {
+                best[a] = Some(Lex {
+                    score: s,
                     bm25: b,
                     ngram: g,
-                    centroid: c,
-                    classifier: clf[a],
-                    matched: doc.text.clone(),
-                    matched_kind: doc.kind,
-                })
-            })
-            .filter(|c| c.score > 0.0)
-            .collect();
-        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
-        candidates.truncate(5);
-        candidates
+                    centroid: 0.0,
+                    classifier: 0.0,
+                    doc: d as u32,
+                });
+            }
+        }
+        for (a, l) in best.iter_mut().enumerate() {
+            if let Some(l) = l {
+                l.centroid = centroid[a];
+                l.classifier = clf[a];
+                l.score += cfg.weight_centroid * centroid[a] + cfg.weight_classifier * clf[a];
+            }
+        }
+        best
     }
 
     /// Trains the classifier on the docs that `include` accepts.
@@ -610,15 +966,16 @@ impl Index {
         Classifier::train(examples, include, self.answers.len(), train)
     }
 
-    /// Calibration samples from questions whose answer is known, asked of an index that has not
-    /// seen them: held-out variants (positives and near misses; out-of-scope negatives are added
-    /// by `build`). The similarity parts leave the variant out (of its centroid too); the
-    /// classifier is retrained without the held-out fold, because a classifier trained on a
-    /// variant recognises it far more confidently than any new question. Folds are added until
-    /// about `MAX_HELD_OUT` variants are held out, which bounds the extra training to about four
-    /// times that many examples; at most about `MAX_ASKED` of them are asked (a few hundred
-    /// samples are plenty for three parameters, and each question costs a full ranking).
-    fn held_out_samples(&self, examples: &Examples) -> Vec<Sample> {
+    /// Questions whose answer is known, asked of an index that has not seen them: held-out
+    /// variants, for the calibration (positives and near misses; out-of-scope negatives are
+    /// added by `build`) and the hybrid weights. The similarity parts leave the variant out (of
+    /// its centroid too); the classifier is retrained without the held-out fold, because a
+    /// classifier trained on a variant recognises it far more confidently than any new question.
+    /// Folds are added until about `MAX_HELD_OUT` variants are held out, which bounds the extra
+    /// training to about four times that many examples; at most about `MAX_ASKED` of them are
+    /// asked (a few hundred samples are plenty for three parameters, and each question costs a
+    /// full ranking).
+    fn held_out(&self, examples: &Examples) -> Vec<HeldOut> {
         const MAX_HELD_OUT: usize = 1500;
         const MAX_ASKED: usize = 1000;
         const FOLDS: usize = 5;
@@ -639,7 +996,7 @@ impl Index {
         let per_fold = folds.iter().flatten().count().div_ceil(FOLDS).max(1);
         let n_folds = ((MAX_HELD_OUT + per_fold / 2) / per_fold).clamp(1, FOLDS);
         let step = (n_folds * per_fold).div_ceil(MAX_ASKED).max(1);
-        let mut samples = Vec::new();
+        let mut asked = Vec::new();
         for fold in 0..n_folds {
             let held_out = |d: usize| folds[d] == Some(fold);
             let classifier = if examples.is_empty() {
@@ -648,16 +1005,14 @@ impl Index {
                 self.train_classifier(examples, |d| !held_out(d))
             };
             for d in (0..self.docs.len()).filter(|&d| held_out(d)).step_by(step) {
-                let doc = &self.docs[d];
-                let q = self.analyzer.analyze_query(&doc.text);
-                let cands = self.score(&q, Some(d as u32), &classifier, None);
-                let correct = cands
-                    .first()
-                    .is_some_and(|top| top.answer == doc.answer as usize);
-                push_sample(&mut samples, &cands, correct);
+                let q = self.analyzer.analyze_query(&self.docs[d].text);
+                asked.push(HeldOut {
+                    doc: d as u32,
+                    lex: self.lexical(&q, Some(d as u32), &classifier),
+                });
             }
         }
-        samples
+        asked
     }
 
     /// Number of stored classifier weights and the classifier's approximate heap bytes.
@@ -677,6 +1032,7 @@ mod tests {
             topics: vec![id.into()],
             questions: questions.iter().map(|s| s.to_string()).collect(),
             keywords: vec![],
+            semantic_texts: vec![],
         }
     }
 

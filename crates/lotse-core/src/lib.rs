@@ -12,9 +12,11 @@ pub mod cluster;
 pub mod content;
 pub mod engine;
 pub mod eval;
+pub mod lang;
 pub mod redact;
 pub mod render;
 pub mod reply;
+pub mod semantic;
 pub mod special;
 pub mod text;
 

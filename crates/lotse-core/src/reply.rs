@@ -3,6 +3,8 @@
 use serde::Serialize;
 
 use crate::engine::{Index, IndexAnswer, Ranking};
+use crate::lang;
+use crate::semantic::Encoder;
 use crate::special::is_emergency;
 
 /// The kind of a reply, as the public API names it.
@@ -35,16 +37,30 @@ pub struct Decision {
     pub confidence: f32,
     /// True when the emergency rules decided (the answer is an emergency answer).
     pub emergency: bool,
+    /// The question's language (BCP-47 code, see [`crate::lang`]).
+    pub language: &'static str,
+    /// True when the language was detected with clear evidence.
+    pub language_sure: bool,
     pub ranking: Ranking,
 }
 
 pub const EMERGENCY_TOPIC: &str = "notfall-krise";
 
-/// Decides how to reply to `question`.
+/// Decides how to reply to `question` from the words alone.
 pub fn decide(index: &Index, question: &str) -> Decision {
+    decide_with(index, question, None)
+}
+
+/// Decides how to reply to `question`, asking `encoder` (the embedding model) for the question's
+/// sentence vector when the index has vectors and the meaning can help: the question is not
+/// German, or the words alone are not confident enough (`semantic_skip`). A confidently answered
+/// German question costs no model call.
+pub fn decide_with(index: &Index, question: &str, encoder: Option<&dyn Encoder>) -> Decision {
     // Personal data never helps to find a general answer; its unknown words only dilute scores.
     let stripped = crate::redact::strip(question);
     let question = stripped.as_str();
+    let detected = lang::detect(question);
+    let (language, language_sure) = (detected.code, detected.sure);
     if is_emergency(question) {
         let only_emergency = |a: &IndexAnswer| a.topics.iter().any(|t| t == EMERGENCY_TOPIC);
         let ranking = index.rank(question, Some(&only_emergency));
@@ -61,12 +77,22 @@ pub fn decide(index: &Index, question: &str) -> Decision {
                 alternatives: Vec::new(),
                 confidence: 1.0,
                 emergency: true,
+                language,
+                language_sure,
                 ranking,
             };
         }
     }
-    let ranking = index.rank(question, None);
     let cfg = index.config();
+    let german = detected.is_german();
+    let mut ranking = index.rank(question, None);
+    if let Some(encoder) = encoder
+        && index.has_semantic()
+        && (!german || ranking.confidence < cfg.semantic_skip)
+        && let Some(qvec) = encoder.encode(question)
+    {
+        ranking = index.rank_with(question, Some(&qvec), german, None);
+    }
     let confidence = ranking.confidence;
     let (kind, answer, alternatives) = match ranking
         .candidates
@@ -95,6 +121,8 @@ pub fn decide(index: &Index, question: &str) -> Decision {
         alternatives,
         confidence,
         emergency: false,
+        language,
+        language_sure,
         ranking,
     }
 }

@@ -9,6 +9,7 @@
 //!
 //! This crate knows nothing about HTTP, SQL, tenants or the answering engine: texts in, vectors out.
 
+pub mod cache;
 pub mod q4;
 pub mod safetensors;
 
@@ -18,6 +19,8 @@ mod model;
 pub mod tokenizer;
 #[cfg(feature = "embeddings")]
 pub use model::{Embedder, Options};
+
+pub use cache::{VectorCache, model_id};
 
 use std::path::PathBuf;
 

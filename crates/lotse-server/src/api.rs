@@ -21,7 +21,8 @@ pub struct AskRequest {
     /// Continue a conversation (as returned by an earlier reply).
     #[serde(default)]
     pub conversation_id: Option<String>,
-    /// BCP-47 language of the question, if known.
+    /// BCP-47 language the asker reads (e.g. the widget's interface language; `de-x-ls` for
+    /// Leichte Sprache). A question written in another language is answered in that one.
     #[serde(default)]
     pub language: Option<String>,
 }
@@ -46,7 +47,12 @@ pub struct AnswerDoc {
     pub sources: Vec<SourceDoc>,
     /// Rechtsstand (YYYY-MM-DD).
     pub as_of: Option<String>,
+    /// Language of this text (`de`, `de-x-ls` for Leichte Sprache, `en`, …).
     pub language: String,
+    /// For a language version: `human` (geprüft) or `machine` (maschinell übersetzt).
+    pub review: Option<String>,
+    /// A note in the asker's language, e.g. that the answer exists only in German.
+    pub notice: Option<String>,
 }
 
 /// A clarify option.
@@ -106,6 +112,8 @@ pub struct WidgetConfig {
 #[derive(Deserialize)]
 pub struct ConversationQuery {
     pub conversation_id: Option<String>,
+    /// The language to answer in (as in `ask`).
+    pub language: Option<String>,
 }
 
 /// Answers a citizen's question.
@@ -128,9 +136,27 @@ pub async fn ask(
     // Tenant first: an unknown tenant is a 404 whatever the body says.
     state.app.kb(&tenant)?;
     let started = std::time::Instant::now();
-    let reply = state
-        .app
-        .ask(&tenant, &req.text, req.conversation_id.as_deref())?;
+    let reply = if state.app.semantic().ready() {
+        // The model may be asked (tens of milliseconds of CPU): off the async workers.
+        let app = state.app.clone();
+        tokio::task::spawn_blocking(move || {
+            app.ask_in(
+                &tenant,
+                &req.text,
+                req.conversation_id.as_deref(),
+                req.language.as_deref(),
+            )
+        })
+        .await
+        .map_err(|e| lotse_app::AppError::Internal(format!("answering failed: {e}")))??
+    } else {
+        state.app.ask_in(
+            &tenant,
+            &req.text,
+            req.conversation_id.as_deref(),
+            req.language.as_deref(),
+        )?
+    };
     metrics::counter!("lotse_questions_total", "kind" => reply.kind.as_str()).increment(1);
     metrics::histogram!("lotse_answer_seconds").record(started.elapsed().as_secs_f64());
     Ok(Json(reply))
@@ -138,17 +164,18 @@ pub async fn ask(
 
 /// A published answer by id (for a clarify choice).
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/answers/{id}",
-    params(("tenant" = String, Path), ("id" = String, Path), ("conversation_id" = Option<String>, Query)),
+    params(("tenant" = String, Path), ("id" = String, Path), ("conversation_id" = Option<String>, Query), ("language" = Option<String>, Query)),
     responses((status = 200, body = AskResponse), (status = 404, description = "`tenant_not_found` or `answer_not_found`", body = ErrorBody)))]
 pub async fn answer(
     State(state): State<AppState>,
     Path((tenant, id)): Path<(String, String)>,
     Query(q): Query<ConversationQuery>,
 ) -> Result<Json<lotse_app::AskReply>, ApiError> {
-    Ok(Json(state.app.answer_by_id(
+    Ok(Json(state.app.answer_by_id_in(
         &tenant,
         &id,
         q.conversation_id.as_deref(),
+        q.language.as_deref(),
     )?))
 }
 

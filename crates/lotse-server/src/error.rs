@@ -18,6 +18,9 @@ pub struct ApiError {
     pub message: String,
     pub message_en: String,
     pub retry_after: Option<u64>,
+    /// Machine-readable details for the caller to act on (e.g. the affected questions of a
+    /// publish that needs confirmation); `None` for most errors.
+    pub details: Option<serde_json::Value>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -33,6 +36,10 @@ pub struct ErrorDetail {
     pub message: String,
     /// The same in English.
     pub message_en: String,
+    /// Present for some codes only, e.g. `publish_needs_confirmation`: `{"affected": [...]}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -48,6 +55,7 @@ impl ApiError {
             message: message.into(),
             message_en: message_en.into(),
             retry_after: None,
+            details: None,
         }
     }
 
@@ -124,6 +132,12 @@ impl From<AppError> for ApiError {
                 ),
                 format!("The question is longer than {max} characters."),
             ),
+            AppError::Invalid { field, reason } if field.starts_with("versions.") => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                format!("Eine Sprachfassung ist ungültig ({field})."),
+                reason,
+            ),
             AppError::Invalid { field, reason } => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_field",
@@ -146,6 +160,22 @@ impl From<AppError> for ApiError {
                 "Das Vorlesen ist auf diesem Server nicht eingerichtet.",
                 "Read-aloud is not available on this server.",
             ),
+            AppError::PublishImpact(impact) => {
+                let n = impact.len();
+                ApiError {
+                    details: Some(serde_json::json!({ "affected": impact })),
+                    ..ApiError::new(
+                        StatusCode::CONFLICT,
+                        "publish_needs_confirmation",
+                        format!(
+                            "Wenn Sie diese Fassung veröffentlichen, bekommen {n} Fragen, die heute richtig beantwortet werden, eine andere Antwort. Prüfen Sie die Liste und bestätigen Sie ausdrücklich (\"confirm\": true)."
+                        ),
+                        format!(
+                            "Publishing would give {n} question variants that work today another answer (error.details.affected); send \"confirm\": true to publish anyway."
+                        ),
+                    )
+                }
+            }
             AppError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 ApiError::internal()
@@ -272,6 +302,7 @@ impl IntoResponse for ApiError {
                 code: self.code.into(),
                 message: self.message,
                 message_en: self.message_en,
+                details: self.details,
             },
         };
         let mut response = (self.status, Json(body)).into_response();

@@ -21,8 +21,14 @@ pub struct Readiness {
     pub speech: String,
     /// Read-aloud on the server: `ok`, or `unavailable` without espeak-ng.
     pub read_aloud: String,
-    /// Semantic matching: `unavailable` until the embedding model is configured.
+    /// Semantic matching (the embedding model): `ready`, `loading`, `model_missing`,
+    /// `not_built`, `disabled` or `failed`. Lotse answers in every state; without the model,
+    /// from the words alone.
     pub embeddings: String,
+    /// A sentence about the embedding model's state, for operators.
+    pub embeddings_detail: String,
+    /// Knowledge-base texts with a cached sentence vector.
+    pub embedded_texts: usize,
 }
 
 /// The process is alive.
@@ -39,13 +45,16 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
     let db_ok = state.app.db().ping().await.is_ok();
     let tenants = state.app.tenant_ids().len();
     let ready = db_ok && tenants > 0;
+    let semantic = state.app.semantic().state();
     let body = Readiness {
         status: if ready { "ready" } else { "not_ready" }.into(),
         database: if db_ok { "ok" } else { "unavailable" }.into(),
         tenants,
         speech: availability(state.app.speech_available()),
         read_aloud: availability(state.app.read_aloud_available()),
-        embeddings: "unavailable".into(),
+        embeddings: semantic.label().into(),
+        embeddings_detail: semantic.describe(),
+        embedded_texts: state.app.semantic().cached(),
     };
     (
         if ready {

@@ -1,8 +1,9 @@
 //! Staff accounts, sign-in sessions, the audit log and the editor's view of answer states.
 //!
-//! Two look-ups cannot take a tenant id because the tenant is what they find out: the sign-in
-//! by e-mail address ([`Db::user_by_email`]) and the session by token hash ([`Db::session`]).
-//! Both return the tenant id, and every later call is scoped by it.
+//! Three look-ups cannot take a tenant id because the tenant is what they find out: the sign-in
+//! by e-mail address ([`Db::user_by_email`]), the session by token hash ([`Db::session`]) and
+//! the pending second sign-in step by token hash ([`Db::login_challenge`]). They return the
+//! tenant id, and every later call is scoped by it.
 
 use serde::Serialize;
 use sqlx::Row;
@@ -22,6 +23,21 @@ pub struct UserRecord {
     /// Unix milliseconds; sign-in is refused before this time.
     pub locked_until: i64,
     pub created_at: i64,
+    /// The active TOTP secret (base32); `Some` means sign-in asks for a code.
+    #[serde(skip)]
+    pub totp_secret: Option<String>,
+    /// A TOTP secret shown for set-up and not yet confirmed with a code.
+    #[serde(skip)]
+    pub totp_pending: Option<String>,
+    /// The newest TOTP time step whose code was accepted (codes are used once).
+    #[serde(skip)]
+    pub totp_last_step: i64,
+}
+
+impl UserRecord {
+    pub fn totp_enabled(&self) -> bool {
+        self.totp_secret.is_some()
+    }
 }
 
 /// A sign-in session as stored (the token itself is never stored, only its hash).
@@ -55,7 +71,8 @@ pub struct AnswerHead {
 }
 
 const USER_COLUMNS: &str = "tenant_id, email, role, password_hash, must_change_password, \
-                            failed_logins, locked_until, created_at";
+                            failed_logins, locked_until, created_at, totp_secret, totp_pending, \
+                            totp_last_step";
 
 /// SQL condition (tenant `$1`, account `$2`): changing this account away from `admin` still
 /// leaves the tenant an admin.
@@ -72,6 +89,9 @@ fn user_from_row(r: &sqlx::sqlite::SqliteRow) -> UserRecord {
         failed_logins: r.get(5),
         locked_until: r.get(6),
         created_at: r.get(7),
+        totp_secret: r.get(8),
+        totp_pending: r.get(9),
+        totp_last_step: r.get(10),
     }
 }
 
@@ -208,11 +228,15 @@ impl Db {
             drop(tx);
             return Err(self.why_untouched(tenant, email).await);
         }
-        sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND email = $2")
+        for table in ["sessions", "login_challenges"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE tenant_id = $1 AND email = $2"
+            ))
             .bind(tenant)
             .bind(email)
             .execute(&mut *tx)
             .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -225,6 +249,146 @@ impl Db {
             )),
             Err(e) => e,
         }
+    }
+
+    // ---- TOTP second factor ----
+
+    /// Stores (or with `None` drops) a TOTP secret waiting for its first code.
+    pub async fn set_totp_pending(
+        &self,
+        tenant: &str,
+        email: &str,
+        secret: Option<&str>,
+    ) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE users SET totp_pending = $3 WHERE tenant_id = $1 AND email = $2")
+                .bind(tenant)
+                .bind(email)
+                .bind(secret)
+                .execute(&self.pool)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("user '{email}'")));
+        }
+        Ok(())
+    }
+
+    /// Makes the pending secret the active one, remembering the step of the confirming code.
+    /// `Conflict` when the pending secret changed in between (set-up restarted elsewhere).
+    pub async fn activate_totp(
+        &self,
+        tenant: &str,
+        email: &str,
+        secret: &str,
+        step: i64,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_secret = $3, totp_pending = NULL, totp_last_step = $4 \
+             WHERE tenant_id = $1 AND email = $2 AND totp_pending = $3",
+        )
+        .bind(tenant)
+        .bind(email)
+        .bind(secret)
+        .bind(step)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(
+                "the TOTP set-up changed in between".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Switches the second factor off (active and pending secret) and ends pending sign-ins.
+    pub async fn clear_totp(&self, tenant: &str, email: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = 0 \
+             WHERE tenant_id = $1 AND email = $2",
+        )
+        .bind(tenant)
+        .bind(email)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("user '{email}'")));
+        }
+        sqlx::query("DELETE FROM login_challenges WHERE tenant_id = $1 AND email = $2")
+            .bind(tenant)
+            .bind(email)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks the code of time step `step` as used. False when this or a later step was used
+    /// already (a replayed code); checked and set in one statement, so two requests with the
+    /// same code cannot both pass.
+    pub async fn use_totp_step(&self, tenant: &str, email: &str, step: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = $3 \
+             WHERE tenant_id = $1 AND email = $2 AND totp_last_step < $3",
+        )
+        .bind(tenant)
+        .bind(email)
+        .bind(step)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Stores a pending second sign-in step; expired ones of the tenant go on the way.
+    pub async fn insert_login_challenge(
+        &self,
+        tenant: &str,
+        email: &str,
+        token_hash: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM login_challenges WHERE tenant_id = $1 AND expires_at <= $2")
+            .bind(tenant)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO login_challenges (token_hash, tenant_id, email, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(tenant)
+        .bind(email)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The account of an unexpired second sign-in step, as `(tenant, email)` (see the module
+    /// docs for why this is global).
+    pub async fn login_challenge(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<(String, String)>> {
+        let row = sqlx::query(
+            "SELECT tenant_id, email FROM login_challenges WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    pub async fn delete_login_challenge(&self, tenant: &str, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_challenges WHERE tenant_id = $1 AND token_hash = $2")
+            .bind(tenant)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     // ---- sessions ----
@@ -285,13 +449,19 @@ impl Db {
         Ok(())
     }
 
-    /// Ends every session of a user except `keep` (after a password change).
+    /// Ends every session of a user except `keep` (after a password change), and any sign-in
+    /// waiting for its second-factor code (it was started with the old password).
     pub async fn delete_sessions_of(
         &self,
         tenant: &str,
         email: &str,
         keep: Option<&str>,
     ) -> Result<()> {
+        sqlx::query("DELETE FROM login_challenges WHERE tenant_id = $1 AND email = $2")
+            .bind(tenant)
+            .bind(email)
+            .execute(&self.pool)
+            .await?;
         sqlx::query(
             "DELETE FROM sessions WHERE tenant_id = $1 AND email = $2 AND token_hash <> COALESCE($3, '')",
         )

@@ -126,6 +126,22 @@ pub fn run(app: &App, tenant: &str, jsonl: &str, verbose: bool) -> Result<String
         kb.tenant_id,
         kb.views.len()
     );
+    if kb.index.has_semantic() {
+        let h = kb.index.hybrid();
+        let _ = writeln!(
+            out,
+            "  hybrid: {} texts with vectors; weight of meaning {:.2} (German), of words {:.2} (other languages); \
+             held-out variants right first: {:.3} words alone, {:.3} hybrid (n={})",
+            kb.index.semantic_len(),
+            h.w_semantic,
+            h.w_lexical_foreign,
+            h.accuracy_lexical,
+            h.accuracy_hybrid,
+            h.samples
+        );
+    } else {
+        let _ = writeln!(out, "  words only (no sentence vectors)");
+    }
     for (style, t) in &by_style {
         let _ = writeln!(out, "  {style:<14} {}", t.line());
     }

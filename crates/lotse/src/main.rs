@@ -256,6 +256,7 @@ async fn run(command: Command, cfg: lotse_app::Config) -> Result<()> {
         } => {
             let app = open(&cfg).await?;
             app.seed_demo().await?;
+            app.load_semantic().await;
             let mut text = question.join(" ");
             if text.trim().is_empty() {
                 std::io::stdin()
@@ -274,6 +275,8 @@ async fn run(command: Command, cfg: lotse_app::Config) -> Result<()> {
         } => {
             let app = open(&cfg).await?;
             app.seed_demo().await?;
+            let state = app.load_semantic().await;
+            eprintln!("{}", state.describe());
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let report = eval::run(&app, &tenant, &text, verbose)?;
@@ -297,6 +300,7 @@ async fn run(command: Command, cfg: lotse_app::Config) -> Result<()> {
 async fn retrain(cfg: &lotse_app::Config, tenant: Option<&str>) -> Result<()> {
     let app = open(cfg).await?;
     app.seed_demo().await?;
+    app.load_semantic().await;
     let now = lotse_app::now_ms();
     let results = match tenant {
         Some(t) => vec![(
@@ -402,6 +406,16 @@ fn print_reply(e: &lotse_app::Explained, explain: bool) {
         if d.emergency {
             println!("Notfall-Regel hat angeschlagen: nur Notfall-Antworten wurden betrachtet.");
         }
+        println!(
+            "Sprache: {}{}  ·  Bedeutung (Embedding): {}",
+            d.language,
+            if d.language_sure { "" } else { " (unsicher)" },
+            if d.ranking.semantic {
+                "einbezogen"
+            } else {
+                "nicht gefragt (Wortabgleich sicher genug, oder Modell nicht geladen)"
+            }
+        );
         println!("Begriffe: {}", d.ranking.terms.join(", "));
         for note in &d.ranking.notes {
             println!("{note}");
@@ -411,6 +425,14 @@ fn print_reply(e: &lotse_app::Explained, explain: bool) {
                 "{:>6.3}  {:<40} classifier {:.3}  bm25 {:.3}  n-gram {:.3}  centroid {:.3}  via {:?} „{}“",
                 c.score, c.id, c.classifier, c.bm25, c.ngram, c.centroid, c.matched_kind, c.matched
             );
+            if let Some(cos) = c.semantic {
+                println!(
+                    "        lexikalisch {:.3}  semantisch: Kosinus {:.3} zu „{}“",
+                    c.lexical,
+                    cos,
+                    c.semantic_matched.as_deref().unwrap_or("–")
+                );
+            }
         }
     }
 }
@@ -430,6 +452,8 @@ async fn serve(cfg: lotse_app::Config) -> Result<()> {
     if app.seed_demo().await? {
         tracing::info!("created the demo tenant 'demo' with the built-in knowledge base");
     }
+    // The embedding model loads in the background; until then questions are answered lexically.
+    app.start_semantic();
     let listener = tokio::net::TcpListener::bind(&cfg.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.server.listen))?;

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{Role, Staff, blocking, hash_password, normalize_email, one_time_password};
 use crate::{App, AppError};
 
-fn require_admin(staff: &Staff) -> Result<(), AppError> {
+pub(super) fn require_admin(staff: &Staff) -> Result<(), AppError> {
     if staff.role < Role::Admin {
         return Err(AppError::Forbidden(
             "only admins manage staff accounts".into(),

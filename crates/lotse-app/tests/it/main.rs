@@ -4,8 +4,10 @@ mod content;
 mod engine;
 mod import;
 mod inbox;
+mod languages;
 mod retrain;
 mod staff;
+mod staff_totp;
 mod staff_users;
 
 use lotse_app::{App, Config};

@@ -6,9 +6,10 @@ use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use lotse_app::editor::languages::{LANGUAGES, VersionProblem, language, version_problems};
 use lotse_app::editor::{Action, AnswerFilter, AnswerRow, Impact};
 use lotse_app::{AnswerView, AppError, Role, Staff, builtin, today};
-use lotse_core::content::{Answer, Source, Status};
+use lotse_core::content::{Answer, LanguageVersion, Review, Source, Status};
 use serde::Deserialize;
 
 use super::page::{Layout, PageError, render};
@@ -150,6 +151,16 @@ struct EditPage {
     answer: Answer,
     questions: String,
     sources: String,
+    /// Keywords, one per line.
+    keywords: String,
+    /// Legal references, one per line.
+    legal: String,
+    /// The language versions, then one empty slot for a new one.
+    versions: Vec<VersionRow>,
+    /// The languages offered for a version: tag and German name.
+    languages: Vec<(&'static str, &'static str)>,
+    /// Problems of the language versions: the field's id and a German sentence (error summary).
+    problems: Vec<(String, String)>,
     status: &'static str,
     live: bool,
     pending: bool,
@@ -166,6 +177,78 @@ struct EditPage {
     /// Questions that would no longer reach their own answer if this change were published;
     /// non-empty only when a publish is waiting for confirmation.
     impact: Vec<Impact>,
+}
+
+/// One language version in the form (`slot` numbers the fields `v{slot}_lang` …).
+pub struct VersionRow {
+    pub slot: usize,
+    /// The empty slot for a new version.
+    pub is_new: bool,
+    pub lang: String,
+    /// The German name of the language (or the tag, if unknown).
+    pub name: String,
+    /// A tag the list of languages does not offer (kept so that saving does not drop it).
+    pub other_lang: bool,
+    pub machine: bool,
+    pub title: String,
+    pub questions: String,
+    pub body: String,
+    pub dir: &'static str,
+    /// The version rendered as citizens would see it (placeholders resolved).
+    pub preview: Option<AnswerView>,
+    pub lang_invalid: bool,
+    pub title_invalid: bool,
+    pub body_invalid: bool,
+}
+
+fn version_rows(
+    state: &AppState,
+    tenant: &str,
+    versions: &[LanguageVersion],
+    problems: &[VersionProblem],
+) -> Vec<VersionRow> {
+    let empty = LanguageVersion {
+        lang: String::new(),
+        review: Review::Human,
+        title: String::new(),
+        questions: Vec::new(),
+        body: String::new(),
+    };
+    let invalid = |slot: usize, field: &str| problems.iter().any(|p| p.field() == (slot, field));
+    versions
+        .iter()
+        .chain(std::iter::once(&empty))
+        .enumerate()
+        .map(|(slot, v)| {
+            let known = language(&v.lang);
+            let preview = (!v.body.trim().is_empty())
+                .then(|| {
+                    let draft = Answer::new("preview", &v.title, Vec::new(), Vec::new(), &v.body);
+                    state.app.preview(tenant, &draft).ok()
+                })
+                .flatten();
+            VersionRow {
+                slot,
+                is_new: slot == versions.len(),
+                name: known.map_or_else(|| v.lang.clone(), |l| l.name.to_owned()),
+                other_lang: !v.lang.is_empty() && !LANGUAGES.iter().any(|l| l.tag == v.lang),
+                lang: v.lang.clone(),
+                machine: v.review == Review::Machine,
+                title: v.title.clone(),
+                questions: v.questions.join("\n"),
+                body: v.body.clone(),
+                dir: if known.is_some_and(|l| l.rtl) {
+                    "rtl"
+                } else {
+                    "ltr"
+                },
+                preview,
+                lang_invalid: invalid(slot, "lang"),
+                title_invalid: invalid(slot, "title"),
+                body_invalid: invalid(slot, "body"),
+            }
+        })
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -228,6 +311,11 @@ async fn edit_page(
             })
             .collect::<Vec<_>>()
             .join("\n"),
+        keywords: answer.keywords.join("\n"),
+        legal: answer.legal.join("\n"),
+        versions: version_rows(state, &staff.tenant, &answer.versions, &[]),
+        languages: LANGUAGES.iter().map(|l| (l.tag, l.name)).collect(),
+        problems: Vec::new(),
         status: status_label(&answer.status),
         live: head.live,
         pending: head.pending,
@@ -345,11 +433,73 @@ fn apply_form(fields: &[(String, String)], mut base: Answer) -> (Answer, String)
             },
         })
         .collect();
+    base.keywords = lines_of(get("keywords"), true);
+    base.legal = lines_of(get("legal"), false);
+    base.versions = versions_from_form(fields);
     base.legal_check = fields.iter().any(|(k, _)| k == "legal_check");
     base.as_of = date("as_of");
     base.valid_from = date("valid_from");
     base.valid_until = date("valid_until");
     (base, get("action").to_owned())
+}
+
+/// The non-empty trimmed lines of a text area (and with `commas`, its comma-separated parts).
+fn lines_of(text: &str, commas: bool) -> Vec<String> {
+    text.split(|c| c == '\n' || (commas && c == ','))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The language versions of the form, in slot order: fields `v{slot}_lang`, `_review`
+/// (`human`/`machine`), `_title`, `_questions`, `_body` and the checkbox `_remove`. Slots left
+/// completely empty and slots marked for removal are dropped; half-filled ones are kept, so that
+/// validation can name what is missing.
+fn versions_from_form(fields: &[(String, String)]) -> Vec<LanguageVersion> {
+    let mut slots: Vec<usize> = fields
+        .iter()
+        .filter_map(|(k, _)| {
+            let rest = k.strip_prefix('v')?;
+            let (n, _) = rest.split_once('_')?;
+            n.parse::<usize>().ok().filter(|&n| n < 100)
+        })
+        .collect();
+    slots.sort_unstable();
+    slots.dedup();
+    let mut versions = Vec::new();
+    for slot in slots {
+        let get = |name: &str| {
+            let key = format!("v{slot}_{name}");
+            fields
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or("", |(_, v)| v.as_str())
+        };
+        if !get("remove").is_empty() {
+            continue;
+        }
+        let v = LanguageVersion {
+            lang: get("lang").trim().to_owned(),
+            review: if get("review") == "machine" {
+                Review::Machine
+            } else {
+                Review::Human
+            },
+            title: get("title").trim().to_owned(),
+            questions: lines_of(get("questions"), false),
+            body: get("body").replace("\r\n", "\n"),
+        };
+        if v.lang.is_empty()
+            && v.title.is_empty()
+            && v.questions.is_empty()
+            && v.body.trim().is_empty()
+        {
+            continue;
+        }
+        versions.push(v);
+    }
+    versions
 }
 
 /// `POST /admin/antworten/neu`.
@@ -423,40 +573,45 @@ async fn submit(
     create: bool,
     head: EditState,
 ) -> Result<Response, PageError> {
-    let action = match action {
-        "draft" => Action::Draft,
-        "review" => Action::Review,
-        // Regression protection: a publish that would change the answer of questions that
-        // work today shows them and waits for "publish-confirmed".
-        "publish" => {
-            let impact = state.app.publish_impact(&staff.tenant, &answer).await?;
-            if !impact.is_empty() {
-                let what = match impact.len() {
-                    1 => "bekommt 1 Frage, die heute richtig beantwortet wird,".to_owned(),
-                    n => format!("bekommen {n} Fragen, die heute richtig beantwortet werden,"),
-                };
-                let message = format!(
-                    "Wenn Sie diese Fassung veröffentlichen, {what} eine andere Antwort (Liste unten). Prüfen Sie die Liste. Veröffentlichen Sie nur, wenn das gewollt ist."
-                );
-                let mut page =
-                    edit_page(state, staff, create, answer, head, Some(message), None).await?;
-                page.impact = impact;
-                return Ok(render(StatusCode::CONFLICT, &page));
-            }
-            Action::Publish
+    // Regression protection: a publish that would change the answer of questions that work
+    // today shows them and waits for "publish-confirmed" (checked in `save_edit_checked`).
+    let (action, confirmed) = match action {
+        "draft" => (Action::Draft, true),
+        "review" => (Action::Review, true),
+        "publish" => (Action::Publish, false),
+        "publish-confirmed" => (Action::Publish, true),
+        "archive" => (Action::Archive, true),
+        // Without JavaScript: the filled slots become versions and a new empty slot appears.
+        "add-version" => {
+            let notice = Some(
+                "Unten steht ein leeres Feld für eine weitere Sprachfassung bereit. Gespeichert ist noch nichts.",
+            );
+            let page = edit_page(state, staff, create, answer, head, None, notice).await?;
+            return Ok(render(StatusCode::OK, &page));
         }
-        "publish-confirmed" => Action::Publish,
-        "archive" => Action::Archive,
         // "preview" and anything else: show the form again with the preview, save nothing.
         _ => {
             let page = edit_page(state, staff, create, answer, head, None, None).await?;
             return Ok(render(StatusCode::OK, &page));
         }
     };
+    let problems = version_problems(&answer.versions);
+    if !problems.is_empty() {
+        let mut page = edit_page(state, staff, create, answer, head, None, None).await?;
+        page.versions = version_rows(state, &staff.tenant, &page.answer.versions, &problems);
+        page.problems = problems
+            .iter()
+            .map(|p| {
+                let (slot, field) = p.field();
+                (format!("v{slot}-{field}"), p.german())
+            })
+            .collect();
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
     let id = answer.id.clone();
     match state
         .app
-        .save_edit(staff, answer.clone(), action, create)
+        .save_edit_checked(staff, answer.clone(), action, create, confirmed)
         .await
     {
         Ok(_) => {
@@ -473,6 +628,19 @@ async fn submit(
                 Action::Archive => "archive",
             };
             Ok(Redirect::to(&format!("/admin/antworten/{id}?ok={ok}")).into_response())
+        }
+        Err(AppError::PublishImpact(impact)) => {
+            let what = match impact.len() {
+                1 => "bekommt 1 Frage, die heute richtig beantwortet wird,".to_owned(),
+                n => format!("bekommen {n} Fragen, die heute richtig beantwortet werden,"),
+            };
+            let message = format!(
+                "Wenn Sie diese Fassung veröffentlichen, {what} eine andere Antwort (Liste unten). Prüfen Sie die Liste. Veröffentlichen Sie nur, wenn das gewollt ist."
+            );
+            let mut page =
+                edit_page(state, staff, create, answer, head, Some(message), None).await?;
+            page.impact = impact;
+            Ok(render(StatusCode::CONFLICT, &page))
         }
         Err(e @ (AppError::Invalid { .. } | AppError::Forbidden(_) | AppError::Conflict(_))) => {
             let status = match &e {

@@ -3,7 +3,8 @@
 
 use axum::extract::{Path, Query, State};
 use axum::{Extension, Json};
-use lotse_app::editor::{Action, AnswerRow};
+use lotse_app::editor::languages::version_problems;
+use lotse_app::editor::{Action, AnswerRow, Impact};
 use lotse_app::{Explained, Staff, today};
 use lotse_core::content::Answer;
 use serde::{Deserialize, Serialize};
@@ -74,6 +75,11 @@ pub struct SaveRequest {
     /// they leave the inbox once it is saved.
     #[serde(default)]
     inbox_message_ids: Vec<String>,
+    /// Regression protection: a `publish` that would give question variants that work today
+    /// another answer is refused (409 `publish_needs_confirmation`, the list in
+    /// `error.details.affected`) unless this is true.
+    #[serde(default)]
+    confirm: bool,
 }
 
 /// `POST /api/v1/admin/answers/{id}`: saves a new version.
@@ -98,12 +104,27 @@ pub async fn save(
         }
     };
     if req.answer.id != id {
-        return Err(ApiError::new(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
-            "Die Kennung passt nicht zur Adresse.",
-            "answer.id must equal the id in the path",
-        ));
+        return Err(id_mismatch());
+    }
+    // The same check runs in `save_edit`; here it also gives the German sentences, all of them.
+    let problems = version_problems(&req.answer.versions);
+    if let Some(first) = problems.first() {
+        let list: Vec<Value> = problems
+            .iter()
+            .map(|p| {
+                let (slot, field) = p.field();
+                json!({ "field": format!("versions[{slot}].{field}"), "message": p.german(), "message_en": p.english() })
+            })
+            .collect();
+        return Err(ApiError {
+            details: Some(json!({ "problems": list })),
+            ..ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                first.german(),
+                first.english(),
+            )
+        });
     }
     if let Some(base) = req.base_version {
         let (_, head) = state.app.answer_for_edit(&staff.tenant, &id).await?;
@@ -118,7 +139,7 @@ pub async fn save(
     }
     let version = state
         .app
-        .save_edit(&staff, req.answer, action, req.create)
+        .save_edit_checked(&staff, req.answer, action, req.create, req.confirm)
         .await?;
     if req.create && !req.inbox_message_ids.is_empty() {
         state
@@ -127,6 +148,69 @@ pub async fn save(
             .await?;
     }
     Ok(Json(json!({ "id": id, "version": version })))
+}
+
+/// What publishing a version would change: the question variants that reach their own
+/// answer today and would get another one (or none) afterwards.
+#[derive(Serialize)]
+pub struct ImpactReport {
+    id: String,
+    /// The version checked (`None` for a submitted, unsaved answer).
+    version: Option<i64>,
+    count: usize,
+    affected: Vec<Impact>,
+}
+
+/// `GET /api/v1/admin/answers/{id}/impact`: the regression check for publishing the current
+/// version as it is (e.g. one waiting in review). Read-only.
+pub async fn impact_current(
+    State(state): State<AppState>,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<String>,
+) -> Result<Json<ImpactReport>, ApiError> {
+    let (answer, head) = state.app.answer_for_edit(&staff.tenant, &id).await?;
+    let affected = state.app.publish_impact(&staff.tenant, &answer).await?;
+    Ok(Json(ImpactReport {
+        id,
+        version: Some(head.version),
+        count: affected.len(),
+        affected,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImpactRequest {
+    answer: Answer,
+}
+
+/// `POST /api/v1/admin/answers/{id}/impact` with `{"answer": …}`: the regression check for
+/// publishing a changed answer, without saving anything.
+pub async fn impact_of(
+    State(state): State<AppState>,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ImpactRequest>,
+) -> Result<Json<ImpactReport>, ApiError> {
+    if req.answer.id != id {
+        return Err(id_mismatch());
+    }
+    let affected = state.app.publish_impact(&staff.tenant, &req.answer).await?;
+    Ok(Json(ImpactReport {
+        id,
+        version: None,
+        count: affected.len(),
+        affected,
+    }))
+}
+
+fn id_mismatch() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+        "Die Kennung passt nicht zur Adresse.",
+        "answer.id must equal the id in the path",
+    )
 }
 
 #[derive(Deserialize)]

@@ -15,6 +15,15 @@ use crate::AppState;
 
 /// The sign-in form's own CSRF cookie (there is no session yet to hold a token).
 const LOGIN_COOKIE: &str = "lotse_login";
+/// The second sign-in step (TOTP code): the challenge token after the right password.
+const CHALLENGE_COOKIE: &str = "lotse_2fa";
+
+#[derive(Template)]
+#[template(path = "admin/login_code.html")]
+struct CodePage {
+    csrf: String,
+    error: Option<String>,
+}
 
 #[derive(Template)]
 #[template(path = "admin/login.html")]
@@ -48,23 +57,80 @@ fn login_form(
     email: String,
     error: Option<String>,
 ) -> Response {
+    with_login_csrf(state, |csrf| {
+        render(status, &LoginPage { csrf, email, error })
+    })
+}
+
+/// The form for the TOTP code (second sign-in step).
+fn code_form(state: &AppState, status: StatusCode, error: Option<String>) -> Response {
+    with_login_csrf(state, |csrf| render(status, &CodePage { csrf, error }))
+}
+
+/// A sign-in page with a fresh double-submit CSRF token (hidden field and cookie).
+fn with_login_csrf(state: &AppState, page: impl FnOnce(String) -> Response) -> Response {
     let csrf = match lotse_app::staff::random_token() {
         Ok(t) => t,
         Err(e) => return error_page(e.into()),
     };
+    let cookie = login_cookie(state, LOGIN_COOKIE, &csrf, 3600);
+    let mut response = page(csrf);
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response
+}
+
+/// A cookie of the sign-in pages (`Path=/admin/login`, so the code step gets it too); an empty
+/// value with `max_age` 0 deletes it.
+fn login_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
     let secure = if state.admin.secure_cookies {
         "; Secure"
     } else {
         ""
     };
-    let cookie = HeaderValue::from_str(&format!(
-        "{LOGIN_COOKIE}={csrf}; Path=/admin/login; Max-Age=3600; HttpOnly; SameSite=Strict{secure}"
-    ));
-    let mut response = render(status, &LoginPage { csrf, email, error });
-    if let Ok(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/admin/login; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Too many failures: the sign-in form with `Retry-After`.
+fn locked(state: &AppState, email: String, secs: u64) -> Response {
+    let mut r = login_form(
+        state,
+        StatusCode::TOO_MANY_REQUESTS,
+        email,
+        Some(format!(
+            "Zu viele fehlgeschlagene Anmeldungen. Bitte versuchen Sie es in {} Minuten noch einmal.",
+            secs.div_ceil(60)
+        )),
+    );
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
     }
-    response
+    r
+}
+
+/// Signed in: the session cookies, the sign-in cookies cleared, on to the workspace.
+fn signed_in(state: &AppState, session: &lotse_app::staff::NewSession) -> Response {
+    let target = if session.staff.must_change_password {
+        "/admin/passwort"
+    } else {
+        "/admin/antworten"
+    };
+    let [a, b] = session_cookies(&session.token, state.admin.secure_cookies);
+    (
+        AppendHeaders([
+            (header::SET_COOKIE, a),
+            (header::SET_COOKIE, b),
+            (header::SET_COOKIE, login_cookie(state, LOGIN_COOKIE, "", 0)),
+            (
+                header::SET_COOKIE,
+                login_cookie(state, CHALLENGE_COOKIE, "", 0),
+            ),
+        ]),
+        Redirect::to(target),
+    )
+        .into_response()
 }
 
 /// `POST /admin/login`.
@@ -78,52 +144,28 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
         return error_page(super::csrf_error());
     }
     let now = now_ms();
-    let locked = |secs: u64| {
-        let mut r = login_form(
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            form.email.clone(),
-            Some(format!(
-                "Zu viele fehlgeschlagene Anmeldungen. Bitte versuchen Sie es in {} Minuten noch einmal.",
-                secs.div_ceil(60)
-            )),
-        );
-        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        r
-    };
     if let Some(secs) = state.admin.client_locked(ip, now) {
-        return locked(secs);
+        return locked(&state, form.email, secs);
     }
     match state.app.login(&form.email, &form.password, now).await {
-        Ok(session) => {
-            let target = if session.staff.must_change_password {
-                "/admin/passwort"
-            } else {
-                "/admin/antworten"
-            };
-            let [a, b] = session_cookies(&session.token, state.admin.secure_cookies);
-            let secure = if state.admin.secure_cookies {
-                "; Secure"
-            } else {
-                ""
-            };
-            let clear = HeaderValue::from_str(&format!(
-                "{LOGIN_COOKIE}=; Path=/admin/login; Max-Age=0; HttpOnly; SameSite=Strict{secure}"
-            ))
-            .unwrap_or_else(|_| HeaderValue::from_static(""));
-            (
-                AppendHeaders([
-                    (header::SET_COOKIE, a),
-                    (header::SET_COOKIE, b),
-                    (header::SET_COOKIE, clear),
-                ]),
-                Redirect::to(target),
-            )
-                .into_response()
+        Ok(session) => signed_in(&state, &session),
+        Err(LoginError::SecondFactorNeeded(challenge)) => {
+            let cookie = login_cookie(
+                &state,
+                CHALLENGE_COOKIE,
+                &challenge.0,
+                lotse_app::staff::CHALLENGE_MS / 1000,
+            );
+            let mut r = code_form(&state, StatusCode::OK, None);
+            r.headers_mut().append(header::SET_COOKIE, cookie);
+            r
         }
-        Err(LoginError::WrongCredentials) => {
+        Err(LoginError::Locked { retry_after_secs }) => {
+            state.admin.client_failed(ip, now);
+            locked(&state, form.email, retry_after_secs)
+        }
+        Err(LoginError::Other(e)) => error_page(e.into()),
+        Err(_) => {
             state.admin.client_failed(ip, now);
             login_form(
                 &state,
@@ -132,11 +174,62 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
                 Some("E-Mail-Adresse oder Passwort ist falsch.".into()),
             )
         }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /admin/login/code`: the TOTP code after the right password.
+pub async fn login_code(State(state): State<AppState>, request: Request) -> Response {
+    let ip = client_ip(request.extensions());
+    let expected = cookie(request.headers(), LOGIN_COOKIE).map(str::to_owned);
+    let challenge = cookie(request.headers(), CHALLENGE_COOKIE)
+        .unwrap_or_default()
+        .to_owned();
+    let Ok(Form(form)) = Form::<CodeForm>::from_request(request, &state).await else {
+        return error_page(super::csrf_error());
+    };
+    if !expected.is_some_and(|c| same_secret(&c, &form.csrf)) {
+        return error_page(super::csrf_error());
+    }
+    let now = now_ms();
+    if let Some(secs) = state.admin.client_locked(ip, now) {
+        return locked(&state, String::new(), secs);
+    }
+    let wrong = |message: &str| code_form(&state, StatusCode::UNAUTHORIZED, Some(message.into()));
+    match state
+        .app
+        .login_second_factor(&challenge, &form.code, now)
+        .await
+    {
+        Ok(session) => signed_in(&state, &session),
+        Err(LoginError::WrongCode) => {
+            state.admin.client_failed(ip, now);
+            wrong("Der Code ist falsch. Bitte geben Sie den aktuellen Code aus Ihrer App ein.")
+        }
+        Err(LoginError::CodeReused) => {
+            state.admin.client_failed(ip, now);
+            wrong(
+                "Dieser Code wurde schon verwendet. Bitte warten Sie, bis die App einen neuen Code zeigt.",
+            )
+        }
         Err(LoginError::Locked { retry_after_secs }) => {
             state.admin.client_failed(ip, now);
-            locked(retry_after_secs)
+            locked(&state, String::new(), retry_after_secs)
         }
         Err(LoginError::Other(e)) => error_page(e.into()),
+        Err(_) => login_form(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            String::new(),
+            Some("Die Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.".into()),
+        ),
     }
 }
 

@@ -30,6 +30,10 @@ pub struct CandidateView {
     pub bm25: String,
     pub ngram: String,
     pub centroid: String,
+    pub classifier: String,
+    /// Cosine of the question's sentence vector to the answer's closest text, when the model was asked.
+    pub semantic: String,
+    pub semantic_matched: String,
     pub via: &'static str,
     pub matched: String,
     pub chosen: bool,
@@ -43,6 +47,9 @@ pub struct ReplyView {
     pub emergency: bool,
     pub terms: String,
     pub notes: Vec<String>,
+    /// The question's language and whether the meaning (embedding model) was part of the scores.
+    pub language: String,
+    pub semantic: &'static str,
     pub candidates: Vec<CandidateView>,
 }
 
@@ -97,6 +104,16 @@ fn reply_view(kb: &lotse_app::TenantKb, explained: &lotse_app::Explained) -> Rep
         emergency: d.emergency,
         terms: d.ranking.terms.join(", "),
         notes: d.ranking.notes.clone(),
+        language: format!(
+            "{}{}",
+            d.language,
+            if d.language_sure { "" } else { " (unsicher)" }
+        ),
+        semantic: if d.ranking.semantic {
+            "einbezogen: Punkte = Wortabgleich + Bedeutung"
+        } else {
+            "nicht gefragt (Wortabgleich sicher genug, oder das Modell ist nicht geladen)"
+        },
         candidates: d
             .ranking
             .candidates
@@ -107,6 +124,9 @@ fn reply_view(kb: &lotse_app::TenantKb, explained: &lotse_app::Explained) -> Rep
                 bm25: format!("{:.3}", c.bm25),
                 ngram: format!("{:.3}", c.ngram),
                 centroid: format!("{:.3}", c.centroid),
+                classifier: format!("{:.3}", c.classifier),
+                semantic: c.semantic.map_or_else(|| "–".into(), |x| format!("{x:.3}")),
+                semantic_matched: c.semantic_matched.clone().unwrap_or_default(),
                 via: via_label(c.matched_kind),
                 matched: c.matched.clone(),
                 chosen: chosen.as_deref() == Some(c.id.as_str()),

@@ -16,6 +16,7 @@ mod history;
 mod inbox;
 mod page;
 mod settings;
+mod totp;
 mod users;
 
 use std::collections::HashMap;
@@ -97,6 +98,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/admin/passwort",
             get(auth::password_page).post(auth::change_password),
         )
+        .route("/admin/zwei-faktor", get(totp::page).post(totp::act))
         .route("/admin/antworten", get(answers::list))
         .route(
             "/admin/antworten/neu",
@@ -130,6 +132,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/api/v1/admin/answers/{id}",
             get(api::get_answer).post(api::save),
         )
+        .route(
+            "/api/v1/admin/answers/{id}/impact",
+            get(api::impact_current).post(api::impact_of),
+        )
         .route("/api/v1/admin/console", post(api::console))
         .route("/api/v1/admin/inbox", get(inbox::api_show))
         .route("/api/v1/admin/inbox/assign", post(inbox::api_assign))
@@ -148,6 +154,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(state.clone(), api_session));
     let staff_only = Router::new()
         .route("/admin/login", get(auth::login_page).post(auth::login))
+        .route("/admin/login/code", post(auth::login_code))
         .merge(pages)
         .merge(api)
         .layer(middleware::map_response(harden));

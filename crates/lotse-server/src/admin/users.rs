@@ -29,6 +29,8 @@ pub struct UserRow {
     pub locked: bool,
     pub must_change: bool,
     pub is_self: bool,
+    /// The account signs in with a TOTP code as second factor.
+    pub totp: bool,
 }
 
 #[derive(Template)]
@@ -71,6 +73,7 @@ async fn users_page(
                 is_self: u.email == staff.email,
                 locked: u.locked_until > now,
                 must_change: u.must_change_password,
+                totp: u.totp_enabled(),
                 role: u.role,
                 role_label,
                 email: u.email,
@@ -111,6 +114,9 @@ pub async fn list(
         "rolle" => Some("Die Rolle wurde geändert."),
         "entsperrt" => Some("Das Konto wurde entsperrt."),
         "geloescht" => Some("Das Konto wurde gelöscht."),
+        "zweitfaktor" => Some(
+            "Der zweite Faktor wurde zurückgesetzt. Das Konto meldet sich jetzt nur mit dem Passwort an und kann ihn neu einrichten.",
+        ),
         _ => None,
     };
     let extras = Extras {
@@ -132,8 +138,8 @@ pub struct UserForm {
     confirm: Option<String>,
 }
 
-/// `POST /admin/benutzer`: one form field `action` (`add`, `role`, `reset`, `unlock`,
-/// `delete`) and the account's `email`.
+/// `POST /admin/benutzer`: one form field `action` (`add`, `role`, `reset`, `totp_reset`,
+/// `unlock`, `delete`) and the account's `email`.
 pub async fn act(
     State(state): State<AppState>,
     Extension(staff): Extension<Staff>,
@@ -174,6 +180,10 @@ pub async fn act(
                 one_time: Some((email.clone(), pw)),
                 ..Extras::default()
             }),
+        "totp_reset" => match app.reset_user_totp(&staff, &email).await {
+            Ok(()) => return Ok(Redirect::to("/admin/benutzer?ok=zweitfaktor").into_response()),
+            Err(e) => Err(e),
+        },
         "unlock" => match app.unlock_user(&staff, &email).await {
             Ok(()) => return Ok(Redirect::to("/admin/benutzer?ok=entsperrt").into_response()),
             Err(e) => Err(e),

@@ -169,6 +169,21 @@ pub(crate) fn edit_fields(a: &Answer) -> Vec<(String, String)> {
         .map(|s| format!("{} | {}", s.title, s.url))
         .collect();
     f.push(("sources".to_owned(), sources.join("\n")));
+    f.push(("keywords".to_owned(), a.keywords.join("\n")));
+    f.push(("legal".to_owned(), a.legal.join("\n")));
+    for (i, v) in a.versions.iter().enumerate() {
+        let review = match v.review {
+            lotse_core::content::Review::Human => "human",
+            lotse_core::content::Review::Machine => "machine",
+        };
+        f.extend([
+            (format!("v{i}_lang"), v.lang.clone()),
+            (format!("v{i}_review"), review.to_owned()),
+            (format!("v{i}_title"), v.title.clone()),
+            (format!("v{i}_questions"), v.questions.join("\n")),
+            (format!("v{i}_body"), v.body.clone()),
+        ]);
+    }
     if a.legal_check {
         f.push(("legal_check".to_owned(), "1".to_owned()));
     }
@@ -246,6 +261,7 @@ async fn no_admin_page_or_api_works_without_login() {
             "/api/v1/admin/me",
             "/api/v1/admin/answers",
             "/api/v1/admin/answers/regelbedarf-hoehe",
+            "/api/v1/admin/answers/regelbedarf-hoehe/impact",
             "/api/v1/admin/other",
             "/api/v1/admin/",
         ] {
@@ -255,6 +271,7 @@ async fn no_admin_page_or_api_works_without_login() {
         }
         for api in [
             "/api/v1/admin/answers/regelbedarf-hoehe",
+            "/api/v1/admin/answers/regelbedarf-hoehe/impact",
             "/api/v1/admin/console",
         ] {
             let mut req = post_json(api, r#"{"text":"Hallo"}"#);
@@ -315,7 +332,10 @@ async fn session_cookies_are_strict_and_logout_ends_the_session() {
     let s = login(&r, "editor@demo.example").await;
     let (status, _, _, html) = send(&r, get_with("/admin/antworten", &s.cookie)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Beispielinhalt – bitte fachlich prüfen"));
+    assert!(
+        html.contains("Beispielinhalt – bitte fachlich prüfen"),
+        "{html}"
+    );
     let (status, headers, _, _) =
         send(&r, form("/admin/logout", &s.cookie, &[("csrf", &s.csrf)])).await;
     assert_eq!(

@@ -403,3 +403,357 @@ async fn publishing_a_change_that_breaks_other_questions_needs_confirmation() {
         format!("/admin/antworten/{id}?ok=publish")
     );
 }
+
+/// The same regression protection in the JSON API: a publish that would change other
+/// questions' answers is refused with 409 `publish_needs_confirmation` and the list, until
+/// `"confirm": true`; the impact can be previewed read-only, for a submitted change or for the
+/// stored version.
+#[tokio::test]
+async fn the_api_enforces_and_previews_the_regression_check() {
+    let (r, app) = default_setup().await;
+    let s = login(&r, "editor@demo.example").await;
+    let id = "regelbedarf-hoehe";
+    let (mut answer, _) = app.answer_for_edit("demo", id).await.expect("answer");
+    let api = |uri: &str, body: serde_json::Value| {
+        let mut req = post_json(uri, &body.to_string());
+        req.headers_mut()
+            .insert(header::COOKIE, s.cookie.parse().expect("h"));
+        req.headers_mut()
+            .insert("x-csrf-token", s.csrf.parse().expect("h"));
+        req
+    };
+
+    // Unchanged: nothing would move.
+    let (status, _, report, _) = send(
+        &r,
+        get_with(&format!("/api/v1/admin/answers/{id}/impact"), &s.cookie),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["version"].as_i64(), Some(1), "{report}");
+    assert!(report["count"].is_u64() && report["affected"].is_array());
+
+    answer.title = "Zahlt das Jobcenter Hundefutter?".into();
+    answer.questions = vec![
+        "Zahlt das Jobcenter Hundefutter?".into(),
+        "Hundefutter vom Amt".into(),
+        "Tierarztkosten Hund Jobcenter".into(),
+    ];
+    let uri = format!("/api/v1/admin/answers/{id}/impact");
+    let (status, _, report, _) = send(&r, api(&uri, json!({ "answer": answer }))).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let n = report["count"].as_u64().expect("count");
+    assert!(n > 0, "{report}");
+    assert!(report["affected"][0]["question"].is_string(), "{report}");
+    assert_eq!(report["affected"][0]["owner"], id);
+
+    let save = format!("/api/v1/admin/answers/{id}");
+    let (status, _, err, _) = send(
+        &r,
+        api(&save, json!({ "answer": answer, "action": "publish" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert_eq!(err["error"]["code"], "publish_needs_confirmation");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("andere Antwort")),
+        "{err}"
+    );
+    assert_eq!(
+        err["error"]["details"]["affected"].as_array().map(Vec::len),
+        Some(usize::try_from(n).expect("n"))
+    );
+    assert_eq!(
+        app.answer_for_edit("demo", id).await.expect("a").1.version,
+        1,
+        "nothing was saved"
+    );
+
+    // A viewer learns that they may not publish, not what it would change.
+    let viewer = login(&r, "viewer@demo.example").await;
+    let mut req = post_json(
+        &save,
+        &json!({ "answer": answer, "action": "publish" }).to_string(),
+    );
+    req.headers_mut()
+        .insert(header::COOKIE, viewer.cookie.parse().expect("h"));
+    req.headers_mut()
+        .insert("x-csrf-token", viewer.csrf.parse().expect("h"));
+    let (status, _, err, _) = send(&r, req).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+
+    // Drafts are never checked; an explicit confirmation publishes.
+    let (status, _, ok, _) = send(
+        &r,
+        api(&save, json!({ "answer": answer, "action": "draft" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{ok}");
+    let (status, _, report, _) = send(
+        &r,
+        get_with(&format!("/api/v1/admin/answers/{id}/impact"), &s.cookie),
+    )
+    .await;
+    assert_eq!(
+        (status, report["count"].as_u64(), report["version"].as_i64()),
+        (StatusCode::OK, Some(n), Some(2))
+    );
+    let (status, _, ok, _) = send(
+        &r,
+        api(
+            &save,
+            json!({ "answer": answer, "action": "publish", "confirm": true }),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{ok}");
+    assert_eq!(ok["version"], 3);
+
+    // A harmless publish needs no confirmation.
+    let (mut other, _) = app
+        .answer_for_edit("demo", "weiterbewilligung")
+        .await
+        .expect("a");
+    other.body.push_str("\n\nNoch ein Satz.");
+    let (status, _, ok, _) = send(
+        &r,
+        api(
+            "/api/v1/admin/answers/weiterbewilligung",
+            json!({ "answer": other, "action": "publish" }),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{ok}");
+}
+
+/// Issue 4 item 2: keywords, legal references and language versions (Leichte Sprache and other
+/// languages) are edited in the form like everything else: added, changed, removed, checked
+/// with German messages, and previewed as citizens would see them.
+#[tokio::test]
+async fn keywords_legal_references_and_language_versions_are_editable() {
+    let (r, app) = default_setup().await;
+    let s = login(&r, "editor@demo.example").await;
+    let id = "regelbedarf-hoehe";
+    let (answer, _) = app.answer_for_edit("demo", id).await.expect("answer");
+    let langs: Vec<&str> = answer.versions.iter().map(|v| v.lang.as_str()).collect();
+    assert_eq!(langs, ["de-x-ls", "en"]);
+
+    let (status, _, _, html) =
+        send(&r, get_with(&format!("/admin/antworten/{id}"), &s.cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    for needle in [
+        "<label for=\"keywords\">",
+        "regelbedarfsstufe",
+        "<label for=\"legal\">",
+        "§ 20 SGB II",
+        "<option value=\"de-x-ls\" selected>Leichte Sprache (de-x-ls)</option>",
+        "<option value=\"en\" selected>Englisch (en)</option>",
+        "name=\"v2_lang\"",
+        "id=\"sprachfassung-neu\"",
+        "<label for=\"v1-remove\">",
+        "data-preview-for=\"v1\"",
+        "maschinell übersetzt",
+    ] {
+        assert!(html.contains(needle), "{needle}");
+    }
+
+    // Change keywords and legal references, edit English, remove Leichte Sprache, add Ukrainian.
+    let mut fields = super::admin::edit_fields(&answer);
+    let set = |fields: &mut Vec<(String, String)>, k: &str, v: &str| {
+        fields.retain(|(n, _)| n != k);
+        fields.push((k.to_owned(), v.to_owned()));
+    };
+    set(
+        &mut fields,
+        "keywords",
+        "regelsatz, regelbedarfsstufe\nlebensunterhalt",
+    );
+    set(&mut fields, "legal", "§ 20 SGB II\n§ 28a SGB XII");
+    set(&mut fields, "v0_remove", "1");
+    set(&mut fields, "v1_title", "How much is the standard rate?");
+    set(&mut fields, "v1_review", "human");
+    set(&mut fields, "v2_lang", "uk");
+    set(&mut fields, "v2_review", "machine");
+    set(&mut fields, "v2_title", "Скільки становить базова ставка?");
+    set(
+        &mut fields,
+        "v2_questions",
+        "Скільки грошей я отримаю?\r\nЯка ставка?",
+    );
+    set(&mut fields, "v2_body", "Телефон: {{jobcenter.telefon}}");
+    set(&mut fields, "csrf", &s.csrf);
+
+    // "Vorschau" renders every version as citizens see it and saves nothing.
+    let mut preview = fields.clone();
+    preview.push(("action".into(), "preview".into()));
+    let pairs: Vec<(&str, &str)> = preview
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (status, _, _, html) = send(
+        &r,
+        form(&format!("/admin/antworten/{id}"), &s.cookie, &pairs),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let phone = app.kb("demo").expect("kb").variables["jobcenter.telefon"].clone();
+    assert!(
+        html.contains(&format!("Телефон: {phone}")),
+        "placeholders resolved in the version preview"
+    );
+    assert!(
+        html.contains("lang=\"uk\""),
+        "the version is marked with its language"
+    );
+
+    let mut save = fields.clone();
+    save.push(("action".into(), "draft".into()));
+    let pairs: Vec<(&str, &str)> = save.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, headers, _, html) = send(
+        &r,
+        form(&format!("/admin/antworten/{id}"), &s.cookie, &pairs),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    assert_eq!(
+        location(&headers),
+        format!("/admin/antworten/{id}?ok=draft")
+    );
+    let (saved, _) = app.answer_for_edit("demo", id).await.expect("answer");
+    assert_eq!(
+        saved.keywords,
+        ["regelsatz", "regelbedarfsstufe", "lebensunterhalt"]
+    );
+    assert_eq!(saved.legal, ["§ 20 SGB II", "§ 28a SGB XII"]);
+    let summary: Vec<(&str, lotse_core::content::Review, &str)> = saved
+        .versions
+        .iter()
+        .map(|v| (v.lang.as_str(), v.review, v.title.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "en",
+                lotse_core::content::Review::Human,
+                "How much is the standard rate?"
+            ),
+            (
+                "uk",
+                lotse_core::content::Review::Machine,
+                "Скільки становить базова ставка?"
+            ),
+        ]
+    );
+    assert_eq!(
+        saved.versions[1].questions,
+        ["Скільки грошей я отримаю?", "Яка ставка?"]
+    );
+    assert_eq!(
+        saved.versions[0].body, answer.versions[1].body,
+        "unchanged text stays as it was"
+    );
+
+    // Mistakes are listed in German with links to the fields, and nothing is saved.
+    let (_, head) = app.answer_for_edit("demo", id).await.expect("answer");
+    let base = head.version.to_string();
+    let cases = [
+        (
+            ("v1_lang", "en"),
+            "Für Englisch gibt es schon eine Fassung",
+            "#v1-lang",
+        ),
+        (
+            ("v1_lang", "xx"),
+            "„xx“ ist kein bekanntes Sprachkürzel",
+            "#v1-lang",
+        ),
+        (
+            ("v1_title", " "),
+            "Bitte geben Sie einen Titel ein",
+            "#v1-title",
+        ),
+        (
+            ("v1_body", ""),
+            "Bitte geben Sie einen Text ein",
+            "#v1-body",
+        ),
+    ];
+    for ((key, value), message, anchor) in cases {
+        let mut bad = super::admin::edit_fields(&saved);
+        set(&mut bad, key, value);
+        bad.extend([
+            ("csrf".into(), s.csrf.clone()),
+            ("base_version".into(), base.clone()),
+            ("action".into(), "draft".into()),
+        ]);
+        let pairs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (status, _, _, html) = send(
+            &r,
+            form(&format!("/admin/antworten/{id}"), &s.cookie, &pairs),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{key}={value}");
+        assert!(html.contains(message), "{key}={value}: {message}");
+        assert!(html.contains(&format!("href=\"{anchor}\"")), "{anchor}");
+        assert!(html.contains("aria-invalid=\"true\""));
+    }
+    assert_eq!(
+        app.answer_for_edit("demo", id).await.expect("a").1.version,
+        head.version
+    );
+
+    // Without JavaScript, "add a version" shows the form again with a new empty slot.
+    let mut add = super::admin::edit_fields(&saved);
+    add.extend([
+        ("csrf".into(), s.csrf.clone()),
+        ("action".into(), "add-version".into()),
+    ]);
+    let pairs: Vec<(&str, &str)> = add.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, _, html) = send(
+        &r,
+        form(&format!("/admin/antworten/{id}"), &s.cookie, &pairs),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("name=\"v2_lang\"")
+            && html.contains("leeres Feld für eine weitere Sprachfassung")
+    );
+
+    // The JSON API applies the same checks.
+    let mut dup = saved.clone();
+    dup.versions[1].lang = "en".into();
+    let mut req = post_json(
+        &format!("/api/v1/admin/answers/{id}"),
+        &json!({ "answer": dup, "action": "draft" }).to_string(),
+    );
+    req.headers_mut()
+        .insert(header::COOKIE, s.cookie.parse().expect("h"));
+    req.headers_mut()
+        .insert("x-csrf-token", s.csrf.parse().expect("h"));
+    let (status, _, err, _) = send(&r, req).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["code"], "invalid_field");
+    assert!(
+        err["error"]["message_en"]
+            .as_str()
+            .is_some_and(|m| m.contains("versions[1]")),
+        "{err}"
+    );
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Für Englisch gibt es schon eine Fassung")),
+        "{err}"
+    );
+    assert_eq!(
+        err["error"]["details"]["problems"][0]["field"],
+        "versions[1].lang"
+    );
+}
