@@ -79,6 +79,8 @@
     readAloud: 'Vorlesen',
     readAloudStop: 'Vorlesen beenden',
     readAloudUnavailable: 'Vorlesen ist in diesem Browser leider nicht möglich.',
+    piiWarning: (kinds) => `Bitte keine persönlichen Daten eingeben: Ihre Frage enthält wohl ${kinds}. `
+      + 'Entfernen Sie diese Angaben, oder senden Sie noch einmal, um trotzdem zu fragen.',
   };
 
   const MAX_RECORDING_MS = 30000;
@@ -322,6 +324,31 @@
   let LANG = 'de';
   let T = DE;
 
+  /*
+   * A small client-side check before sending (issue 8): does the question look like it contains
+   * personal data? The server masks such data anyway before storing; this only reminds the
+   * citizen. Dates of deadlines ("bis zum 31.12.2026") and amounts are not personal data.
+   */
+  const PII_CHECKS = [
+    ['eine E-Mail-Adresse', /[\w.+-]+@[\w-]+\.[\w.-]+/],
+    ['eine IBAN', /\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}/i],
+    ['eine Telefonnummer', /(?:\+49\s?(?:\(0\))?|\b0049|(?:^|[\s(:])0)[\s(]*(?!800|180)[1-9]\d{1,4}\)?(?:[\s/-]{0,3}\d){5,}/],
+    ['eine Kunden- oder Aktennummer',
+      /\b\d{3}\s?[A-Z]\s?\d{6}\b|BG\s?\d{7}\b|\b(?:aktenzeichen|az\.|geschäftszeichen|kundennummer|bg-nummer)\s*:?\s*(?:ist\s+)?[A-Z]{0,3}[\s-]?\d/i],
+    ['eine Steuer- oder Versicherungsnummer', /\b\d{2}\s?\d{6}\s?[A-Z]\s?\d{3}\b|\b[1-9]\d(?:\s?\d{3}){3}\b/i],
+    ['ein Geburtsdatum', /\b(?:geb\.|geboren|geburtsdatum)[^.\n]{0,20}?\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\b\d{1,2}\.\s?\d{1,2}\.\s?19\d\d\b/i],
+    ['eine Adresse', /[A-Za-zÄÖÜäöüß-]+(?:straße|strasse|str\.|weg|allee|platz|gasse)\s+\d{1,3}\s?[a-z]?\b/i],
+    ['einen Namen', /\b(?:ich\s+hei(?:ß|ss)e|mein\s+name\s+ist)\s+[A-Za-zÄÖÜäöüß]/i],
+    ['einen Namen', /\b(?:Frau|Herrn?)\s+[A-ZÄÖÜ][a-zäöüß]+/],
+  ];
+
+  /** The kinds of personal data the text seems to contain, as German words ('' if none). */
+  function personalData(text) {
+    const kinds = [...new Set(PII_CHECKS.filter(([, re]) => re.test(text)).map(([kind]) => kind))];
+    if (kinds.length < 2) return kinds.join('');
+    return `${kinds.slice(0, -1).join(', ')} und ${kinds.at(-1)}`;
+  }
+
   const ICONS = {
     chat: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9.4L5 21.6A.6.6 0 0 1 4 21.1V18a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2Zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3Zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3Zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3Z"/></svg>',
     mic: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M12 14a3 3 0 0 0 3-3V5a3 3 0 1 0-6 0v6a3 3 0 0 0 3 3Zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.92V21h2v-3.08A7 7 0 0 0 19 11h-2Z"/></svg>',
@@ -457,6 +484,7 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
 .level { flex: none; width: 60px; height: 8px; border-radius: 4px; background: var(--line); overflow: hidden; }
 .level i { display: block; height: 100%; width: 0; background: var(--danger); }
 .readaloud { margin-top: 8px; }
+.pii { margin: 6px 0 0; padding: 6px 8px; font-size: .875em; line-height: 1.4; color: #1f1f1f; background: #fdf1f0; border-left: 4px solid var(--danger); border-radius: 4px; }
 .privacy { margin: 6px 0 0; font-size: .8125em; line-height: 1.4; color: var(--muted); }
 
 /* On phones, at high zoom levels and in landscape the floating panel becomes full screen. */
@@ -755,7 +783,7 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
     const launcherMode = settings.mode === 'launcher';
     // easy: the Leichte Sprache switch. Both it and the interface language live in
     // memory only, like the conversation (no cookies, no web storage).
-    const state = { conversationId: null, busy: false, atLimit: false, easy: settings.easy, autoSend: false, readAloudServer: false };
+    const state = { conversationId: null, busy: false, atLimit: false, easy: settings.easy, autoSend: false, readAloudServer: false, piiWarned: null };
 
     useLanguage(settings.lang);
     const host = el('lotse-chat', { 'data-mode': settings.mode });
@@ -858,6 +886,10 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
       setText(ui.counter, 'counter', n);
       ui.counter.classList.toggle('counter--limit', n >= MAX_LEN);
       // Announce the limit once when it is reached, not on every keystroke.
+      if (!ui.pii.hidden && !personalData(input.value)) {
+        ui.pii.hidden = true;
+        state.piiWarned = null;
+      }
       const atLimit = n >= MAX_LEN;
       if (atLimit !== state.atLimit) ui.announcer.textContent = atLimit ? T.limitReached : '';
       state.atLimit = atLimit;
@@ -1031,6 +1063,15 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
     function sendQuestion() {
       const text = ui.input.value.trim();
       if (!text || state.busy) return;
+      // Personal data: warn once and keep the text; sending the same text again goes ahead.
+      const kinds = personalData(text);
+      if (kinds && state.piiWarned !== text) {
+        state.piiWarned = text;
+        ui.pii.textContent = T.piiWarning(kinds);
+        ui.pii.hidden = false;
+        return;
+      }
+      ui.pii.hidden = true;
       addMessage(userMessage(text));
       ui.input.value = '';
       updateInput();
@@ -1335,12 +1376,13 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
     ui.micStatus = el('p', { class: 'mic-status', role: 'status' });
     ui.level = el('i');
     ui.counter = el('p', { class: 'counter', id: 'lotse-counter', hidden: true });
+    ui.pii = el('p', { class: 'pii', id: 'lotse-pii', role: 'alert', hidden: true });
     ui.announcer = el('p', { class: 'sr-only', 'aria-live': 'polite' });
     ui.privacyLink = el('span');
     ui.form = el('form', { class: 'composer' },
       el('label', { class: 'label', for: 'lotse-input', t: 'inputLabel' }),
       el('div', { class: 'row' }, ui.input, ui.mic, ui.send),
-      ui.micStatus, ui.counter, ui.announcer,
+      ui.micStatus, ui.counter, ui.pii, ui.announcer,
       el('p', { class: 'privacy', id: 'lotse-privacy' }, el('span', { t: 'privacy' }), ui.privacyLink));
 
     ui.panel = el('div', { class: 'panel', id: 'lotse-panel', 'aria-labelledby': titleId }, header, ui.scroller, ui.form);

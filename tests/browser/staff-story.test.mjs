@@ -261,8 +261,13 @@ describe('staff story: improve an answer, learn from the inbox', {
     await page.getByRole('navigation', { name: 'Hauptnavigation' }).getByRole('link', { name: 'Einstellungen' }).click();
     await page.getByRole('heading', { level: 1, name: 'Einstellungen' }).waitFor();
     await page.getByLabel('Vier-Augen-Prinzip').check();
+    // Wait until the save (POST, redirect, GET) has completed before loading the page again:
+    // a reload while the form's navigation is still under way fails ("not attached to an
+    // active page"), which happened on a loaded CI machine.
+    const reloaded = page.waitForResponse((r) => r.request().method() === 'GET' && r.url().endsWith('/admin/einstellungen'));
     await page.getByRole('button', { name: 'Speichern' }).click();
-    await page.reload();
+    await reloaded;
+    await page.goto(`${base}/admin/einstellungen`);
     assert.ok(await page.getByLabel('Vier-Augen-Prinzip').isChecked(), 'four-eyes rule should be on');
     await assertAccessible(page, 'settings');
     await shot(page, '00-settings-four-eyes');

@@ -217,6 +217,49 @@ describe('widget against the mock server', { skip: REAL_BASE ? 'LOTSE_BASE_URL i
     assert.equal(await page.locator('#lotse-input').inputValue(), 'Drängeln');
   });
 
+  test('personal data in the question is pointed out once before sending', async (t) => {
+    const { page } = await openChat(t);
+    const input = page.locator('#lotse-input');
+    const warning = page.locator('.pii');
+    const asked = () => lotse.recorded.asks.length;
+
+    // Everyday questions with amounts, deadlines and paragraphs go straight out.
+    await ask(page, 'Muss ich den Weiterbewilligungsantrag bis zum 31.12.2026 stellen? § 22 SGB II, 563 Euro');
+    assert.equal(await warning.isVisible(), false);
+
+    const before = asked();
+    const text = 'Ich heiße Erika Mustermann, IBAN DE89 3704 0044 0532 0130 00, Tel. 0170 1234567';
+    await input.fill(text);
+    await input.press('Enter');
+    await warning.waitFor();
+    assert.equal(await warning.getAttribute('role'), 'alert');
+    const message = await warning.textContent();
+    assert.match(message, /^Bitte keine persönlichen Daten eingeben/);
+    assert.match(message, /eine IBAN/);
+    assert.match(message, /eine Telefonnummer/);
+    assert.match(message, /einen Namen/);
+    // Nothing was sent; the text and the focus stay for editing.
+    assert.equal(asked(), before);
+    assert.equal(await input.inputValue(), text);
+    assert.equal(await focusedInWidget(page), 'lotse-input');
+    const axe = await runAxe(page);
+    assert.deepEqual(axe.violations, [], describeViolations(axe.violations));
+
+    // Removing the data clears the warning; sending the same text again goes ahead.
+    await input.fill('Wann kommt das Geld?');
+    assert.equal(await warning.isVisible(), false);
+    await input.fill(text);
+    await input.press('Enter');
+    await warning.waitFor();
+    const replies = page.locator('.msg--bot:not(.msg--greeting)');
+    const count = await replies.count();
+    await input.press('Enter');
+    await replies.nth(count).waitFor();
+    assert.equal(asked(), before + 1);
+    assert.equal(lotse.recorded.asks.at(-1).text, text);
+    assert.equal(await warning.isVisible(), false);
+  });
+
   test('an unreachable server is reported in German', async (t) => {
     const { page } = await openChat(t);
     await page.route('**/ask', (route) => route.abort('connectionrefused'));

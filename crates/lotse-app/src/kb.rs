@@ -313,19 +313,8 @@ impl TenantKb {
         if language.is_empty() || language.eq_ignore_ascii_case("de") {
             return german.clone();
         }
-        let versions = &self.versions[i];
-        let find = |code: &str| {
-            versions
-                .iter()
-                .find(|(l, _)| l.eq_ignore_ascii_case(code))
-                .map(|(_, v)| v.clone())
-        };
-        if let Some(v) = find(language).or_else(|| {
-            // "en-GB" asks for "en"; "de-AT" is German.
-            let base = lang::base(language);
-            (base != "de").then(|| find(base)).flatten()
-        }) {
-            return v;
+        if let Some(v) = self.version(i, language) {
+            return v.clone();
         }
         let base = lang::base(language);
         if base == "de" {
@@ -336,7 +325,7 @@ impl TenantKb {
             v.notice = Some(only_german_notice("de", false));
             return v;
         }
-        match find("de-x-ls") {
+        match self.version(i, "de-x-ls").cloned() {
             Some(mut v) => {
                 v.notice = Some(only_german_notice(base, true));
                 v
@@ -361,10 +350,22 @@ impl TenantKb {
 
     /// An answer's title for someone asking in `language` (for clarify options).
     pub fn title_in(&self, i: usize, language: &str) -> String {
-        let base = lang::base(language);
-        self.versions[i]
-            .iter()
-            .find(|(l, _)| l.eq_ignore_ascii_case(language) || (base != "de" && l.as_str() == base))
-            .map_or_else(|| self.views[i].title.clone(), |(_, v)| v.title.clone())
+        self.version(i, language)
+            .map_or_else(|| self.views[i].title.clone(), |v| v.title.clone())
+    }
+
+    /// Answer `i`'s version in `language`: that tag exactly, else its primary language
+    /// ("en-GB" asks for "en"; "de-AT" is German, which has no version).
+    fn version(&self, i: usize, language: &str) -> Option<&AnswerView> {
+        let find = |code: &str| {
+            self.versions[i]
+                .iter()
+                .find(|(l, _)| l.eq_ignore_ascii_case(code))
+                .map(|(_, v)| v)
+        };
+        find(language).or_else(|| {
+            let base = lang::base(language);
+            (base != "de").then(|| find(base)).flatten()
+        })
     }
 }

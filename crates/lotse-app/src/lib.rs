@@ -14,6 +14,7 @@ pub mod formats;
 pub mod inbox;
 pub mod kb;
 mod pins;
+pub mod retention;
 pub mod retrain;
 pub mod semantic;
 pub mod speech;

@@ -148,11 +148,18 @@ impl Semantic {
 
     /// True when vectors can be looked up (the model is loading or ready).
     pub fn active(&self) -> bool {
-        matches!(self.state(), State::Loading | State::Ready)
+        matches!(
+            *self.state.read().unwrap_or_else(|p| p.into_inner()),
+            State::Loading | State::Ready
+        )
     }
 
+    /// Asked on every question: reads the state without cloning it.
     pub fn ready(&self) -> bool {
-        self.state() == State::Ready
+        matches!(
+            *self.state.read().unwrap_or_else(|p| p.into_inner()),
+            State::Ready
+        )
     }
 
     /// Loads the model (slow: seconds; call on a blocking thread). Returns true when it is ready.

@@ -87,6 +87,16 @@ pub struct IndexAnswer {
     pub semantic_texts: Vec<String>,
 }
 
+impl IndexAnswer {
+    /// The texts an answer is matched by meaning: variants, title, language versions' texts.
+    pub fn meaning_texts(&self) -> impl Iterator<Item = &String> {
+        self.questions
+            .iter()
+            .chain(std::iter::once(&self.title))
+            .chain(self.semantic_texts.iter())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DocKind {
@@ -668,7 +678,6 @@ impl Index {
         foreign_samples.extend(
             samples_of(&german, Mix::Foreign(w_lexical_foreign))
                 .into_iter()
-                .filter(|s| !s.correct || s.top > 0.0)
                 .step_by(3),
         );
         let foreign_cal = Calibration::fit(&foreign_samples);

@@ -2,11 +2,13 @@
 //!
 //! Answer bodies are Markdown written by staff. They are rendered to HTML with raw HTML
 //! escaped (never passed through) and only `http`, `https`, `mailto` and `tel` links kept,
-//! so even a compromised staff account cannot put script into a citizen's browser.
+//! so even a compromised staff account cannot put script into a citizen's browser. Images from
+//! other servers become links (their alt text) so that showing an answer never makes the
+//! citizen's browser contact a third party.
 
 use std::collections::HashMap;
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 
 /// Replaces `{{name}}` placeholders with values from `vars`. Unknown placeholders are kept
 /// visibly (`{{name}}`) so that staff notice them; [`placeholders`] lists them for checks.
@@ -58,9 +60,23 @@ pub fn is_safe_url(url: &str) -> bool {
         || lower.starts_with('#')
 }
 
+/// A path on this server ("/assets/x.png"), not another host ("//x", "https://x").
+fn is_local_url(url: &str) -> bool {
+    let u = url.trim();
+    u.starts_with('/') && !u.starts_with("//") && !u.contains('\\')
+}
+
 /// Renders Markdown to sanitised HTML (see the module docs).
 pub fn markdown_to_html(markdown: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    // Whether each image (in order) is local, so its end tag matches its start tag.
+    let locality: Vec<bool> = Parser::new_ext(markdown, options)
+        .filter_map(|e| match e {
+            Event::Start(Tag::Image { dest_url, .. }) => Some(is_local_url(&dest_url)),
+            _ => None,
+        })
+        .collect();
+    let mut images = locality.into_iter();
     let events = Parser::new_ext(markdown, options).map(|event| match event {
         // Raw HTML is shown as text, never interpreted.
         Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
@@ -75,17 +91,29 @@ pub fn markdown_to_html(markdown: &str) -> String {
             title,
             id,
         }),
+        // Only images of this server are shown; others become a link with the alt text.
         Event::Start(Tag::Image {
             link_type,
             dest_url,
             title,
             id,
-        }) if !is_safe_url(&dest_url) => Event::Start(Tag::Image {
-            link_type,
-            dest_url: CowStr::Borrowed("#"),
+        }) if !is_local_url(&dest_url) => Event::Start(Tag::Link {
+            link_type: if is_safe_url(&dest_url) {
+                link_type
+            } else {
+                LinkType::Inline
+            },
+            dest_url: if is_safe_url(&dest_url) {
+                dest_url
+            } else {
+                CowStr::Borrowed("#")
+            },
             title,
             id,
         }),
+        Event::End(TagEnd::Image) if images.next().is_some_and(|local| !local) => {
+            Event::End(TagEnd::Link)
+        }
         other => other,
     });
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
@@ -152,6 +180,104 @@ mod tests {
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    #[test]
+    fn hostile_bodies_render_harmless() {
+        for body in [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "[x](javascript:alert(1))",
+            "[x](JaVaScRiPt:alert(1))",
+            "[x]( javascript:alert(1))",
+            "<javascript:alert(1)>",
+            "[x](data:text/html;base64,PHNjcmlwdD4=)",
+            "![x](javascript:alert(1))",
+            "[x](vbscript:msgbox(1))",
+            "<svg onload=alert(1)>",
+            "<iframe src=https://evil.example>",
+            "[x][r]\n\n[r]: javascript:alert(1)",
+            "<div style=\"background:url(javascript:alert(1))\">x</div>",
+            "[a](https://ok.example \"t\\\" onmouseover=alert(1)\")",
+        ] {
+            let html = markdown_to_html(body);
+            assert_harmless(&html, body);
+        }
+    }
+
+    /// Every real tag (not escaped text) is a plain formatting tag, with no event handler, no
+    /// style, and only safe link targets and local images.
+    fn assert_harmless(html: &str, body: &str) {
+        const TAGS: &[&str] = &[
+            "p",
+            "a",
+            "em",
+            "strong",
+            "ul",
+            "ol",
+            "li",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "code",
+            "pre",
+            "blockquote",
+            "del",
+            "br",
+            "hr",
+            "img",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
+        ];
+        for tag in html.split('<').skip(1) {
+            let inside = tag.split('>').next().unwrap_or("");
+            let inside = inside.trim_start_matches('/').trim_end_matches('/');
+            let mut parts = inside.split_whitespace();
+            let name = parts.next().unwrap_or("").to_lowercase();
+            assert!(TAGS.contains(&name.as_str()), "tag {name}: {body} → {html}");
+            for attr in inside[name.len()..].split('"').step_by(2) {
+                for a in attr.split_whitespace() {
+                    let a = a.trim_end_matches('=').to_lowercase();
+                    assert!(
+                        ["href", "src", "alt", "title"].contains(&a.as_str()),
+                        "attribute {a}: {body} → {html}"
+                    );
+                }
+            }
+            for (key, safe) in [
+                ("href=\"", is_safe_url as fn(&str) -> bool),
+                ("src=\"", is_local_url),
+            ] {
+                if let Some(v) = inside.split(key).nth(1) {
+                    let v = v.split('"').next().unwrap_or("");
+                    assert!(safe(v), "{key}{v}: {body} → {html}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn images_of_other_servers_become_links() {
+        let html = markdown_to_html(
+            "![Formular](https://tracker.example/p.gif) ![Logo](/assets/logo.png)",
+        );
+        assert!(!html.contains("<img src=\"https://"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://tracker.example/p.gif\">Formular</a>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<img src=\"/assets/logo.png\" alt=\"Logo\""),
+            "{html}"
+        );
     }
 
     #[test]

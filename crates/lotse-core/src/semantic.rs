@@ -107,12 +107,7 @@ impl SemanticIndex {
             sum_norms: vec![0.0; answers.len()],
         };
         for (ai, a) in answers.iter().enumerate() {
-            let texts = a
-                .questions
-                .iter()
-                .chain(std::iter::once(&a.title))
-                .chain(a.semantic_texts.iter());
-            for text in texts {
+            for text in a.meaning_texts() {
                 let Some(v) = vectors.get(text) else { continue };
                 if v.len() != dim || index.by_text.contains_key(text) {
                     continue;
@@ -201,13 +196,7 @@ pub fn texts_to_embed<'a>(answers: &'a [IndexAnswer], extra: &'a [&'a str]) -> V
     let mut seen = std::collections::HashSet::new();
     answers
         .iter()
-        .flat_map(|a| {
-            a.questions
-                .iter()
-                .chain(std::iter::once(&a.title))
-                .chain(a.semantic_texts.iter())
-                .map(String::as_str)
-        })
+        .flat_map(|a| a.meaning_texts().map(String::as_str))
         .chain(extra.iter().copied())
         .filter(|t| seen.insert(*t))
         .collect()
@@ -235,7 +224,7 @@ mod tests {
         vectors.insert("eins".into(), vec![1.0, 0.0]);
         vectors.insert("zwei".into(), vec![0.6, 0.8]);
         vectors.insert("drei".into(), vec![0.0, 1.0]);
-        let index = SemanticIndex::build(&answers, &vectors).unwrap();
+        let index = SemanticIndex::build(&answers, &vectors).expect("test setup");
         assert_eq!(index.len(), 3, "titles without vectors are skipped");
         let best = index.best_per_answer(&[1.0, 0.0], 2, None);
         assert!((best[0].cosine - 1.0).abs() < 1e-6);

@@ -183,28 +183,34 @@ mod tests {
 
     #[test]
     fn vectors_survive_a_reopen_and_a_torn_record() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut cache = VectorCache::open(dir.path(), "m1").unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
+        let mut cache = VectorCache::open(dir.path(), "m1").expect("test setup");
         let (a, b) = (vector(0.5), vector(-1.0));
         cache
             .insert(&[("Wer zahlt die Miete?", &a), ("Kaution", &b)])
-            .unwrap();
+            .expect("test setup");
         // The same text again is not appended twice.
-        cache.insert(&[("Kaution", &b)]).unwrap();
-        let len = std::fs::metadata(cache.path()).unwrap().len();
+        cache.insert(&[("Kaution", &b)]).expect("test setup");
+        let len = std::fs::metadata(cache.path()).expect("test setup").len();
         assert_eq!(len as usize, HEADER + 2 * (16 + DIM * 4));
 
         // A crash in the middle of a third record.
-        let mut f = OpenOptions::new().append(true).open(cache.path()).unwrap();
-        f.write_all(&[1, 2, 3, 4, 5]).unwrap();
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(cache.path())
+            .expect("test setup");
+        f.write_all(&[1, 2, 3, 4, 5]).expect("test setup");
         drop(f);
 
-        let cache = VectorCache::open(dir.path(), "m1").unwrap();
+        let cache = VectorCache::open(dir.path(), "m1").expect("test setup");
         assert_eq!(cache.len(), 2);
-        assert_eq!(cache.get("Wer zahlt die Miete?").unwrap(), &a[..]);
-        assert_eq!(cache.get("Kaution").unwrap(), &b[..]);
+        assert_eq!(
+            cache.get("Wer zahlt die Miete?").expect("test setup"),
+            &a[..]
+        );
+        assert_eq!(cache.get("Kaution").expect("test setup"), &b[..]);
         assert!(cache.get("unbekannt").is_none());
-        let len = std::fs::metadata(cache.path()).unwrap().len();
+        let len = std::fs::metadata(cache.path()).expect("test setup").len();
         assert_eq!(
             len as usize,
             HEADER + 2 * (16 + DIM * 4),
@@ -214,30 +220,38 @@ mod tests {
 
     #[test]
     fn another_model_has_its_own_file_and_garbage_is_replaced() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut cache = VectorCache::open(dir.path(), "m1").unwrap();
-        cache.insert(&[("x", &vector(1.0))]).unwrap();
-        assert!(VectorCache::open(dir.path(), "m2").unwrap().is_empty());
-        std::fs::write(dir.path().join("m1.vec"), b"not a cache").unwrap();
-        assert!(VectorCache::open(dir.path(), "m1").unwrap().is_empty());
+        let dir = tempfile::tempdir().expect("test setup");
+        let mut cache = VectorCache::open(dir.path(), "m1").expect("test setup");
+        cache.insert(&[("x", &vector(1.0))]).expect("test setup");
+        assert!(
+            VectorCache::open(dir.path(), "m2")
+                .expect("test setup")
+                .is_empty()
+        );
+        std::fs::write(dir.path().join("m1.vec"), b"not a cache").expect("test setup");
+        assert!(
+            VectorCache::open(dir.path(), "m1")
+                .expect("test setup")
+                .is_empty()
+        );
     }
 
     #[test]
     fn wrong_dimension_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut cache = VectorCache::open(dir.path(), "m").unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
+        let mut cache = VectorCache::open(dir.path(), "m").expect("test setup");
         assert!(cache.insert(&[("x", &[1.0, 2.0][..])]).is_err());
     }
 
     #[test]
     fn model_id_needs_the_files() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
         assert!(matches!(model_id(dir.path()), Err(EmbedError::Missing(_))));
         for name in ["config.json", "tokenizer.json", "model.safetensors"] {
-            std::fs::write(dir.path().join(name), name).unwrap();
+            std::fs::write(dir.path().join(name), name).expect("test setup");
         }
-        let a = model_id(dir.path()).unwrap();
-        std::fs::write(dir.path().join("config.json"), "{}").unwrap();
-        assert_ne!(a, model_id(dir.path()).unwrap());
+        let a = model_id(dir.path()).expect("test setup");
+        std::fs::write(dir.path().join("config.json"), "{}").expect("test setup");
+        assert_ne!(a, model_id(dir.path()).expect("test setup"));
     }
 }

@@ -107,9 +107,16 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes(&state))
         .route("/widget.js", get(pages::widget_js).layer(cors))
         .route("/assets/page.css", get(pages::page_css))
-        .route("/t/{tenant}", get(pages::chat_page))
-        .route("/t/{tenant}/datenschutz", get(pages::privacy_page))
-        .route("/t/{tenant}/statistik", get(statistik::page))
+        .merge(
+            Router::new()
+                .route("/t/{tenant}", get(pages::chat_page))
+                .route("/t/{tenant}/datenschutz", get(pages::privacy_page))
+                .route("/t/{tenant}/statistik", get(statistik::page))
+                .route_layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    tenant_page_frames,
+                )),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics_text))
@@ -119,16 +126,88 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit.max(audio_limit)))
         .layer(middleware::from_fn(map_plain_errors))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'",
-            ),
+            HeaderValue::from_static(CSP_NO_FRAMES),
         ))
         .with_state(state)
+}
+
+/// The Content-Security-Policy of every response: no inline or foreign scripts, no plugins,
+/// and no framing. (Staff pages set the same with their own headers.)
+pub(crate) const CSP_NO_FRAMES: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// A tenant's public pages (`/t/{tenant}…`) may be framed by the tenant's own sites: the
+/// tenant setting `allowed_origins` (a list of `https://host[:port]`). Anything else in the
+/// list is ignored, so a setting can never widen the policy beyond `frame-ancestors`.
+async fn tenant_page_frames(
+    State(state): State<AppState>,
+    axum::extract::Path(params): axum::extract::Path<std::collections::HashMap<String, String>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let Some(tenant) = params.get("tenant") else {
+        return response;
+    };
+    let origins: Vec<String> = match state.app.db().tenant(tenant).await {
+        Ok(t) => t
+            .settings
+            .get("allowed_origins")
+            .and_then(serde_json::Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .filter(|o| is_origin(o))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    if origins.is_empty() {
+        return response;
+    }
+    let policy = CSP_NO_FRAMES.replace(
+        "frame-ancestors 'none'",
+        &format!("frame-ancestors 'self' {}", origins.join(" ")),
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
+
+/// `https://host` or `http://host:port`: scheme, host name and optional port, nothing else.
+fn is_origin(o: &str) -> bool {
+    let Some(rest) = o
+        .strip_prefix("https://")
+        .or_else(|| o.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = rest.split_once(':').unwrap_or((rest, ""));
+    !host.is_empty()
+        && host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && port.chars().all(|c| c.is_ascii_digit())
+        && port.len() <= 5
 }
 
 async fn not_found() -> ApiError {

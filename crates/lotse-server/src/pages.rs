@@ -25,6 +25,7 @@ struct PrivacyPage<'a> {
     address: &'a str,
     phone: &'a str,
     email: &'a str,
+    retention_days: i64,
 }
 
 pub struct DocOperation {
@@ -89,8 +90,13 @@ pub async fn privacy_page(
     Path(tenant): Path<String>,
 ) -> Result<Html<String>, ApiError> {
     let kb = state.app.kb(&tenant)?;
+    let settings = state.app.db().tenant(&tenant).await.map_err(|e| {
+        tracing::error!(error = %e, "privacy page: tenant settings");
+        ApiError::internal()
+    })?;
     let var = |k: &str| kb.variables.get(k).map_or("", String::as_str);
     html(&PrivacyPage {
+        retention_days: lotse_app::retention::retention_days(&settings.settings),
         name: &kb.tenant_name,
         address: var("jobcenter.adresse"),
         phone: var("jobcenter.telefon"),

@@ -130,7 +130,7 @@ impl Db {
         decision: &InboxDecision<'_>,
         answers: &[Answer],
     ) -> Result<Vec<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut versions = Vec::with_capacity(answers.len());
         for a in answers {
             versions.push(save_in(&mut tx, tenant, a, decision.decided_by).await?);

@@ -216,7 +216,7 @@ impl Db {
     /// Deletes a staff account and its sessions. `NotFound` when the tenant has no such
     /// account; `Conflict` when it is the tenant's last admin.
     pub async fn delete_user(&self, tenant: &str, email: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(&format!(
             "DELETE FROM users WHERE tenant_id = $1 AND email = $2 AND {KEEPS_AN_ADMIN}"
         ))
@@ -302,7 +302,7 @@ impl Db {
 
     /// Switches the second factor off (active and pending secret) and ends pending sign-ins.
     pub async fn clear_totp(&self, tenant: &str, email: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = 0 \
              WHERE tenant_id = $1 AND email = $2",

@@ -466,6 +466,9 @@ async fn serve(cfg: lotse_app::Config) -> Result<()> {
             cfg.retrain.hour_utc,
         ))
     });
+    // The retention job: deletes citizen data after each tenant's retention period, at
+    // start-up and then daily (always on: the privacy notice promises it).
+    let retention = tokio::spawn(lotse_app::retention::daily(app.clone()));
     let state = lotse_server::AppState::new(app.clone(), lotse_server::install_metrics());
     let router = lotse_server::router(state);
     tracing::info!(%addr, ready_after_ms = started.elapsed().as_millis() as u64, "Lotse is ready: http://{addr}/t/demo");
@@ -479,6 +482,7 @@ async fn serve(cfg: lotse_app::Config) -> Result<()> {
     if let Some(task) = nightly {
         task.abort();
     }
+    retention.abort();
     app.flush().await;
     tracing::info!("stopped");
     Ok(())

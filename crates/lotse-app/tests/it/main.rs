@@ -5,6 +5,7 @@ mod engine;
 mod import;
 mod inbox;
 mod languages;
+mod retention;
 mod retrain;
 mod staff;
 mod staff_totp;

@@ -7,6 +7,7 @@ mod admin_inbox;
 mod admin_totp;
 mod admin_users;
 mod admin_workflow;
+mod security;
 mod speech;
 mod statistik;
 

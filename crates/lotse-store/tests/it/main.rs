@@ -1,4 +1,6 @@
-//! Store tests: versions, durability across reopen, and tenant isolation.
+//! Store tests: versions, durability across reopen and across kill -9, and tenant isolation.
+
+mod crash;
 
 use lotse_core::content::Answer;
 use lotse_store::{Db, StoreError};
