@@ -10,6 +10,7 @@ mod admin_workflow;
 mod security;
 mod speech;
 mod statistik;
+mod tenants;
 
 use axum::Router;
 use axum::body::Body;
