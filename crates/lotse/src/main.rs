@@ -3,6 +3,8 @@
 
 mod config;
 mod eval;
+mod speech;
+mod tenant;
 
 use std::io::Read as _;
 use std::path::PathBuf;
@@ -80,10 +82,20 @@ enum Command {
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Platform administration: tenants (job centres) and their shared knowledge.
+    Tenant {
+        #[command(subcommand)]
+        command: tenant::TenantCommand,
+    },
     /// Staff accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Speech models (whisper.cpp): list, check, install.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
     },
     /// Configuration commands.
     Config {
@@ -102,7 +114,34 @@ enum UserCommand {
         /// admin | editor | reviewer | viewer
         #[arg(long)]
         role: String,
+        /// Also grant the platform-admin right (manages all tenants at /admin/plattform).
+        #[arg(long)]
+        platform_admin: bool,
         email: String,
+    },
+    /// Grant (or with --off withdraw) the platform-admin right of an existing account.
+    PlatformAdmin {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        off: bool,
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelsCommand {
+    /// The known model files and which are installed.
+    List,
+    /// Check a model file's size and checksum (default: the configured model).
+    Check { file: Option<PathBuf> },
+    /// Install a model into the data directory: from a local file, or downloaded from its
+    /// official address.
+    Install {
+        /// base, base-q8_0, base-q5_1, small (or a file name such as ggml-base.bin)
+        name: String,
+        #[arg(long)]
+        from: Option<PathBuf>,
     },
 }
 
@@ -114,6 +153,10 @@ enum ConfigCommand {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Serve { .. }) {
+        // Before any thread starts: may re-execute the process with OMP_WAIT_POLICY set.
+        speech::ensure_passive_openmp();
+    }
     let mut cfg = config::load(cli.config.as_deref(), &config::env_vars())?;
     if let Some(dir) = &cli.data_dir {
         cfg.server.data_dir = dir.clone();
@@ -127,6 +170,16 @@ fn main() -> Result<()> {
     cfg.validate()
         .map_err(anyhow::Error::msg)
         .context("invalid configuration")?;
+    if let Command::Models { command } = &cli.command {
+        return match command {
+            ModelsCommand::List => {
+                speech::list(&cfg);
+                Ok(())
+            }
+            ModelsCommand::Check { file } => speech::check_file(&cfg, file.as_deref()),
+            ModelsCommand::Install { name, from } => speech::install(&cfg, name, from.as_deref()),
+        };
+    }
     if let Command::Config {
         command: ConfigCommand::Print,
     } = &cli.command
@@ -146,8 +199,15 @@ fn main() -> Result<()> {
 }
 
 fn init_logging(log: &lotse_app::config::LogConfig) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&log.level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // whisper.cpp reports every step of loading a model at info level: keep it to warnings
+    // unless the configured filter names it.
+    let level = if log.level.contains("whisper_rs") {
+        log.level.clone()
+    } else {
+        format!("{},whisper_rs=warn", log.level)
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,whisper_rs=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -247,10 +307,27 @@ async fn run(command: Command, cfg: lotse_app::Config) -> Result<()> {
                 UserCommand::Add {
                     tenant,
                     role,
+                    platform_admin,
                     email,
                 },
-        } => add_user(&cfg, &tenant, &role, &email).await,
-        Command::Config { .. } => Ok(()),
+        } => add_user(&cfg, &tenant, &role, &email, platform_admin).await,
+        Command::User {
+            command: UserCommand::PlatformAdmin { tenant, off, email },
+        } => {
+            let app = open(&cfg).await?;
+            app.set_platform_admin(&tenant, &email, !off).await?;
+            println!(
+                "{email} in '{tenant}': Plattform-Verwaltung {}.",
+                if off { "entzogen" } else { "erteilt" }
+            );
+            Ok(())
+        }
+        Command::Tenant { command } => {
+            // No demo seeding here: a platform that deleted the demo tenant keeps it deleted.
+            let app = open(&cfg).await?;
+            tenant::run(&app, command).await
+        }
+        Command::Config { .. } | Command::Models { .. } => Ok(()),
     }
 }
 
@@ -304,7 +381,13 @@ async fn retrain(cfg: &lotse_app::Config, tenant: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-async fn add_user(cfg: &lotse_app::Config, tenant: &str, role: &str, email: &str) -> Result<()> {
+async fn add_user(
+    cfg: &lotse_app::Config,
+    tenant: &str,
+    role: &str,
+    email: &str,
+    platform_admin: bool,
+) -> Result<()> {
     use std::io::IsTerminal as _;
     let role: lotse_app::Role = role.parse()?;
     let email = lotse_app::staff::normalize_email(email);
@@ -329,6 +412,10 @@ async fn add_user(cfg: &lotse_app::Config, tenant: &str, role: &str, email: &str
         .add_user(tenant, email, role, password.as_deref())
         .await
         .with_context(|| format!("creating the account '{email}' in '{tenant}'"))?;
+    if platform_admin {
+        app.set_platform_admin(tenant, email, true).await?;
+        println!("{email} hat das Recht zur Plattform-Verwaltung (/admin/plattform).");
+    }
     match one_time {
         Some(pw) => println!(
             "Konto {email} ({role}) in '{tenant}' angelegt.\nEinmal-Passwort: {pw}\nBei der ersten Anmeldung unter /admin/login muss es geändert werden."
@@ -396,7 +483,16 @@ fn print_reply(e: &lotse_app::Explained, explain: bool) {
 
 async fn serve(cfg: lotse_app::Config) -> Result<()> {
     let started = std::time::Instant::now();
-    let app = open(&cfg).await?;
+    let db = if cfg.database.url.is_empty() {
+        Db::open_dir(&cfg.server.data_dir).await
+    } else {
+        Db::open_url(&cfg.database.url).await
+    }
+    .context("opening the database")?;
+    let recognizer = speech::recognizer(&cfg);
+    let app = App::with_recognizer(db, cfg.clone(), recognizer)
+        .await
+        .context("loading the knowledge")?;
     if app.seed_demo().await? {
         tracing::info!("created the demo tenant 'demo' with the built-in knowledge base");
     }
