@@ -47,7 +47,8 @@ pub async fn follow(app: App) {
 }
 
 /// Rebuilds every tenant whose stored revision differs from the one its live knowledge was
-/// built from (also tenants another instance created). Returns the tenants rebuilt.
+/// built from (also tenants another instance created), and drops the tenants another instance
+/// deleted. Returns the tenants rebuilt.
 pub async fn check_revisions(app: &App) -> Vec<String> {
     let revisions = match app.db().revisions().await {
         Ok(r) => r,
@@ -56,6 +57,15 @@ pub async fn check_revisions(app: &App) -> Vec<String> {
             return Vec::new();
         }
     };
+    for gone in app.tenant_ids() {
+        if !revisions.contains_key(&gone) {
+            tracing::info!(
+                tenant = gone,
+                "tenant deleted elsewhere; its knowledge is dropped"
+            );
+            app.forget_tenant(&gone);
+        }
+    }
     let mut rebuilt = Vec::new();
     let mut tenants: Vec<_> = revisions.into_iter().collect();
     tenants.sort();
@@ -112,6 +122,14 @@ async fn refresh(app: &App, tenant: &str) -> bool {
                 );
             }
             rebuilt
+        }
+        Err(crate::AppError::NotFound { .. }) => {
+            // Deleted by another instance.
+            if app.kb_any(tenant).is_ok() {
+                tracing::info!(tenant, "tenant deleted elsewhere; its knowledge is dropped");
+                app.forget_tenant(tenant);
+            }
+            false
         }
         Err(e) => {
             tracing::warn!(tenant, error = %e, "rebuild after a change elsewhere failed");

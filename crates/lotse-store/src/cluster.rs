@@ -50,15 +50,25 @@ impl Db {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("tenant '{tenant}'")))?;
+        self.notify_in(&mut tx, tenant).await?;
+        tx.commit().await?;
+        Ok(revision)
+    }
+
+    /// Tells the other instances (PostgreSQL) that `tenant` changed, when `tx` commits.
+    pub(crate) async fn notify_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tenant: &str,
+    ) -> Result<()> {
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
                 .bind(tenant)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
-        tx.commit().await?;
-        Ok(revision)
+        Ok(())
     }
 
     /// The revision of one tenant (see [`Db::announce_change`]).

@@ -121,6 +121,7 @@ pub const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("totp_secret", Text),
             ("totp_pending", Text),
             ("totp_last_step", Int),
+            ("platform_admin", Bool),
         ],
     ),
     (
@@ -186,6 +187,25 @@ pub const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("reason", Text),
             ("recorded_at", Int),
         ],
+    ),
+    (
+        "shared_subscriptions",
+        &[("tenant_id", Text), ("base_id", Text), ("created_at", Int)],
+    ),
+    (
+        "shared_local",
+        &[
+            ("tenant_id", Text),
+            ("answer_id", Text),
+            ("mode", Text),
+            ("base_version", Int),
+            ("decided_by", Text),
+            ("decided_at", Int),
+        ],
+    ),
+    (
+        "shared_seen",
+        &[("tenant_id", Text), ("answer_id", Text), ("version", Int)],
     ),
     (
         "job_claims",

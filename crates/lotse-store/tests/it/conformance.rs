@@ -312,6 +312,73 @@ async fn story(db: &Db) {
         .await
         .expect("all");
     assert!(db.session("s2", 0).await.expect("s2").is_none());
+
+    // The platform: names, suspension, the platform-admin right, shared knowledge.
+    db.rename_tenant("b", "Jobcenter B").await.expect("rename");
+    db.set_tenant_suspended("b", Some(7))
+        .await
+        .expect("suspend");
+    assert_eq!(db.tenant("b").await.expect("b").suspended_at, Some(7));
+    db.set_tenant_suspended("b", None).await.expect("resume");
+    assert_eq!(db.tenant("b").await.expect("b").name, "Jobcenter B");
+    db.set_platform_admin("a", "anna@a.example", true)
+        .await
+        .expect("platform admin");
+    assert!(
+        db.user("a", "anna@a.example")
+            .await
+            .expect("user")
+            .platform_admin
+    );
+    let seen = HashMap::from([("x".to_owned(), 1_i64)]);
+    db.set_subscription("b", Some("a"), &seen)
+        .await
+        .expect("subscribe");
+    assert_eq!(
+        db.subscription("b").await.expect("sub").as_deref(),
+        Some("a")
+    );
+    assert_eq!(db.subscribers("a").await.expect("subscribers"), ["b"]);
+    db.set_shared_local(
+        "b",
+        "x",
+        Some((lotse_store::LocalMode::Override, Some(1))),
+        "bert",
+    )
+    .await
+    .expect("override");
+    db.set_shared_local(
+        "b",
+        "y",
+        Some((lotse_store::LocalMode::Hidden, None)),
+        "bert",
+    )
+    .await
+    .expect("hide");
+    let local = db.shared_local("b").await.expect("local");
+    assert_eq!(
+        (local["x"].base_version, local["y"].mode),
+        (Some(1), lotse_store::LocalMode::Hidden)
+    );
+    db.set_shared_seen("b", &HashMap::from([("x".to_owned(), 2_i64)]))
+        .await
+        .expect("seen");
+    assert_eq!(db.shared_seen("b").await.expect("seen")["x"], 2);
+    assert!(
+        matches!(db.delete_tenant("a").await, Err(StoreError::Conflict(_))),
+        "a base with subscribers"
+    );
+    db.create_tenant("c", "C").await.expect("c");
+    db.set_variables("c", &vars).await.expect("vars");
+    assert!(
+        db.tenant_row_counts("c")
+            .await
+            .expect("counts")
+            .iter()
+            .any(|(t, n)| *t == "tenant_variables" && *n == 1)
+    );
+    db.delete_tenant("c").await.expect("delete");
+    assert!(matches!(db.tenant("c").await, Err(StoreError::NotFound(_))));
 }
 
 /// `$n` placeholders bind by number on both backends, also when a query uses one twice or out

@@ -2,6 +2,7 @@
 
 mod conformance;
 mod crash;
+mod isolation;
 
 use lotse_core::content::Answer;
 use lotse_store::{Db, StoreError};
