@@ -111,6 +111,10 @@ pub fn router(state: AppState) -> Router {
             Router::new()
                 .route("/t/{tenant}", get(pages::chat_page))
                 .route("/t/{tenant}/datenschutz", get(pages::privacy_page))
+                .route(
+                    "/t/{tenant}/barrierefreiheit",
+                    get(pages::accessibility_page),
+                )
                 .route("/t/{tenant}/statistik", get(statistik::page))
                 .route_layer(middleware::from_fn_with_state(
                     state.clone(),
@@ -125,11 +129,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit.max(audio_limit)))
-        .layer(middleware::from_fn(map_plain_errors))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
+        // Outside the time limit, so that its empty 503 is rewritten into a JSON error too.
+        .layer(middleware::from_fn(map_plain_errors))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

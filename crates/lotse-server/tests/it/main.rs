@@ -350,12 +350,8 @@ async fn openapi_matches_the_real_reply() {
     );
 }
 
-/// A real listener on port 0 (bound before serving; no sleeps).
-#[tokio::test]
-async fn smoke_over_a_real_listener() {
-    let mut config = Config::default();
-    config.rate_limit.enabled = false;
-    let app = app_with(config).await;
+/// Serves the app on a real listener on a free loopback port (bound before serving; no sleeps).
+pub(crate) async fn serve_on_loopback(app: lotse_app::App) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -363,6 +359,14 @@ async fn smoke_over_a_real_listener() {
     let service = router(AppState::new(app, None))
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, service).await });
+    addr
+}
+
+#[tokio::test]
+async fn smoke_over_a_real_listener() {
+    let mut config = Config::default();
+    config.rate_limit.enabled = false;
+    let addr = serve_on_loopback(app_with(config).await).await;
     let client = reqwest::Client::new();
     let ready = client
         .get(format!("http://{addr}/readyz"))
@@ -383,4 +387,34 @@ async fn smoke_over_a_real_listener() {
         reply["kind"] == "answer" || reply["kind"] == "clarify",
         "{reply}"
     );
+}
+
+/// The accessibility statement lists every check of web/accessibility.json (the file CI holds to
+/// the browser tests), names the tenant's contact for reporting barriers, and is linked from the
+/// full-page chat.
+#[tokio::test]
+async fn accessibility_statement_is_generated_from_the_checks() {
+    let r = test_router().await;
+    let statement: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../web/accessibility.json"))
+            .expect("web/accessibility.json is JSON");
+    let (status, _, _, text) = send(&r, get("/t/demo/barrierefreiheit")).await;
+    assert_eq!(status, StatusCode::OK);
+    let checks = statement["checks"].as_array().expect("checks");
+    assert!(!checks.is_empty());
+    for check in checks {
+        let said = check["text"].as_str().expect("text");
+        // askama escapes quotes; the check texts use German quotation marks, which stay as they are.
+        assert!(text.contains(said), "statement misses {said:?}");
+    }
+    for limit in statement["limits"].as_array().expect("limits") {
+        assert!(text.contains(limit.as_str().expect("limit")), "{limit}");
+    }
+    assert!(text.contains("teilweise vereinbar"), "{text}");
+    assert!(text.contains("Kommunales Jobcenter Musterkreis"), "{text}");
+    assert!(text.contains("mailto:"), "the contact for barriers: {text}");
+    let (_, _, _, chat) = send(&r, get("/t/demo")).await;
+    assert!(chat.contains("href=\"/t/demo/barrierefreiheit\""), "{chat}");
+    let (status, _, body, _) = send(&r, get("/t/nope/barrierefreiheit")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
