@@ -481,6 +481,7 @@ impl App {
         synonyms.extend(db.synonyms(tenant).await?);
         let suspended = t.suspended_at.is_some();
         let hours = hours::OpeningHours::from_settings(&t.settings);
+        let allowed_origins = settings::allowed_origins(&t.settings);
         let today = today();
         let semantic = self.inner.semantic.clone();
         let (kb, missing) = tokio::task::spawn_blocking(move || {
@@ -501,6 +502,7 @@ impl App {
                 TenantKb {
                     suspended,
                     hours,
+                    allowed_origins,
                     ..kb
                 },
                 missing,

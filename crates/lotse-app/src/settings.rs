@@ -82,6 +82,22 @@ pub fn is_origin(o: &str) -> bool {
         && port.len() <= 5
 }
 
+/// The well-formed entries of the settings' `allowed_origins` (others are ignored, so a
+/// setting can never widen a policy).
+pub fn allowed_origins(settings: &serde_json::Value) -> Vec<String> {
+    settings
+        .get("allowed_origins")
+        .and_then(serde_json::Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(serde_json::Value::as_str)
+                .filter(|o| is_origin(o))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn is_link(v: &str) -> bool {
     (v.starts_with("https://") || v.starts_with("http://"))
         && v.len() > 8

@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/tenants/{tenant}/answers/{id}/speech",
             get(api::answer_speech),
         )
+        .route_layer(middleware::from_fn_with_state(state.clone(), widget_origin))
         .route_layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(cors.clone());
 
@@ -167,21 +168,11 @@ async fn tenant_page_frames(
     let Some(tenant) = params.get("tenant") else {
         return response;
     };
-    let origins: Vec<String> = match state.app.db().tenant(tenant).await {
-        Ok(t) => t
-            .settings
-            .get("allowed_origins")
-            .and_then(serde_json::Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .filter_map(serde_json::Value::as_str)
-                    .filter(|o| lotse_app::settings::is_origin(o))
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default(),
-        Err(_) => Vec::new(),
-    };
+    let origins = state
+        .app
+        .kb(tenant)
+        .map(|kb| kb.allowed_origins.clone())
+        .unwrap_or_default();
     if origins.is_empty() {
         return response;
     }
@@ -204,6 +195,52 @@ async fn not_found() -> ApiError {
         "Diese Seite gibt es nicht.",
         "No such route.",
     )
+}
+
+/// The widget's embed check: when a tenant lists the web sites allowed to embed its widget
+/// (`allowed_origins`), a browser request to its public API from another site is refused (403
+/// `origin_not_allowed`). Requests without an `Origin` header (not from a browser page) and
+/// from this server's own pages (`/t/{tenant}`) pass; CORS itself stays open because the check
+/// answers with a readable error instead of an opaque CORS failure.
+async fn widget_origin(
+    State(state): State<AppState>,
+    axum::extract::Path(params): axum::extract::Path<std::collections::HashMap<String, String>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    let allowed = match (origin, params.get("tenant")) {
+        (Some(origin), Some(tenant)) => match state.app.kb(tenant) {
+            Ok(kb) if !kb.allowed_origins.is_empty() => {
+                let own = request
+                    .headers()
+                    .get(header::HOST)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|host| {
+                        origin
+                            .strip_prefix("https://")
+                            .or_else(|| origin.strip_prefix("http://"))
+                            == Some(host)
+                    });
+                own || kb.allowed_origins.iter().any(|o| o == origin)
+            }
+            _ => true,
+        },
+        _ => true,
+    };
+    if !allowed {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "Das Chat-Fenster dieses Jobcenters ist für diese Webseite nicht freigegeben.",
+            "This site is not in the tenant's allowed_origins.",
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// Rewrites bodies that tower layers produce as plain text (413, 408/503 timeouts, 405) into

@@ -107,6 +107,8 @@ async fn tenant_pages_may_be_framed_only_by_the_tenants_own_sites() {
         )
         .await
         .expect("settings");
+    // The origins are part of the tenant's knowledge in memory, like its placeholders.
+    app.reload_tenant("demo").await.expect("reload");
     for page in [
         "/t/demo",
         "/t/demo/datenschutz",
