@@ -17,12 +17,11 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use lotse_app::{App, Config};
 use lotse_server::{AppState, router};
-use lotse_store::Db;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 async fn app_with(config: Config) -> App {
-    let db = Db::open_url("sqlite::memory:").await.expect("db");
+    let db = lotse_store::testing::database().await;
     let app = App::new(db, config).await.expect("app");
     app.seed_demo().await.expect("seed");
     app

@@ -9,7 +9,6 @@ use axum::Router;
 use axum::http::StatusCode;
 use lotse_app::{App, Config, Role};
 use lotse_core::content::{Answer, Status};
-use lotse_store::Db;
 use serde_json::{Value, json};
 
 use super::admin::{PW, Session, form, get_with, hidden_csrf, login, try_login};
@@ -64,7 +63,7 @@ fn base_answers() -> Vec<Answer> {
 /// `umzug-melden` and overrides `kontakt-zeiten`; `fulda` subscribes and has an own answer.
 /// Staff: an admin of each (the one of `zentral` with the platform-admin right).
 async fn scenario() -> (Router, App) {
-    let db = Db::open_url("sqlite::memory:").await.expect("db");
+    let db = lotse_store::testing::database().await;
     let mut config = Config::default();
     config.rate_limit.enabled = false;
     config.embeddings.enabled = false;

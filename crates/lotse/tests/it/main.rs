@@ -1,0 +1,3 @@
+//! Tests of the `lotse` binary as operators run it: real processes, real listeners.
+
+mod instances;
