@@ -418,3 +418,36 @@ async fn accessibility_statement_is_generated_from_the_checks() {
     let (status, _, body, _) = send(&r, get("/t/nope/barrierefreiheit")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
+
+/// The widget's config names the languages the job centre offers (all until it chooses) and its
+/// logo once it has one.
+#[tokio::test]
+async fn widget_config_offers_the_tenants_languages_and_logo() {
+    let mut config = Config::default();
+    config.rate_limit.enabled = false;
+    let app = app_with(config).await;
+    let r = router(AppState::new(app.clone(), None));
+    let (status, _, body, _) = send(&r, get("/api/v1/tenants/demo/config")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["languages"],
+        json!(["de", "de-x-ls", "en", "uk", "ru", "ar", "fa", "tr"])
+    );
+    assert!(body.get("logo_url").is_none(), "{body}");
+
+    app.db()
+        .set_tenant_settings("demo", &json!({"languages": ["tr", "en"]}))
+        .await
+        .expect("settings");
+    let mut vars = app.db().variables("demo").await.expect("vars");
+    vars.insert("widget.logo".into(), "/assets/logo.svg".into());
+    app.db().set_variables("demo", &vars).await.expect("vars");
+    app.reload_tenant("demo").await.expect("reload");
+    let (_, _, body, _) = send(&r, get("/api/v1/tenants/demo/config")).await;
+    assert_eq!(
+        body["languages"],
+        json!(["de", "en", "tr"]),
+        "German first, then in the switch's order"
+    );
+    assert_eq!(body["logo_url"], "/assets/logo.svg");
+}
