@@ -276,13 +276,44 @@ async fn map_plain_errors(request: Request, next: Next) -> Response {
     }
 }
 
+/// The client's address: the peer, or behind a trusted reverse proxy (`server.trusted_proxies`)
+/// the last address in `X-Forwarded-For` that is not one of those proxies.
+pub(crate) fn client_ip(state: &AppState, request: &Request) -> IpAddr {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip());
+    forwarded_client(
+        peer,
+        request.headers().get_all("x-forwarded-for"),
+        &state.app.config().server.trusted_proxies,
+    )
+}
+
+fn forwarded_client<'a>(
+    peer: IpAddr,
+    forwarded: impl IntoIterator<Item = &'a HeaderValue>,
+    trusted: &[IpAddr],
+) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<IpAddr> = forwarded
+        .into_iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map_while(|hop| hop.trim().parse().ok())
+        .collect();
+    hops.into_iter()
+        .rev()
+        .find(|hop| !trusted.contains(hop))
+        .unwrap_or(peer)
+}
+
 /// Per-client rate limit on the public API. The address is only a map key (never stored).
 async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if let Some(limiter) = &state.limiter {
-        let client: IpAddr = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip());
+        let client = client_ip(&state, &request);
         if let Err(retry_after) = limiter.check(client) {
             metrics::counter!("lotse_rate_limited_total").increment(1);
             return ApiError::too_many_requests(retry_after).into_response();
@@ -302,4 +333,46 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         state.app.tenant_ids().len()
     ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let proxy = [ip("127.0.0.1")];
+        let header = [HeaderValue::from_static("203.0.113.9, 198.51.100.7")];
+        // Directly connected: the header is whatever the client wrote, so it is ignored.
+        assert_eq!(
+            forwarded_client(ip("192.0.2.1"), &header, &proxy),
+            ip("192.0.2.1")
+        );
+        // Behind the proxy: the last hop the proxy added is the client.
+        assert_eq!(
+            forwarded_client(ip("127.0.0.1"), &header, &proxy),
+            ip("198.51.100.7")
+        );
+        // Two proxies in a row: skip the trusted one.
+        let two = [ip("127.0.0.1"), ip("10.0.0.5")];
+        let chain = [HeaderValue::from_static("198.51.100.7, 10.0.0.5")];
+        assert_eq!(
+            forwarded_client(ip("127.0.0.1"), &chain, &two),
+            ip("198.51.100.7")
+        );
+        // No header, or garbage: the peer.
+        assert_eq!(
+            forwarded_client(ip("127.0.0.1"), &[], &proxy),
+            ip("127.0.0.1")
+        );
+        let junk = [HeaderValue::from_static("unknown")];
+        assert_eq!(
+            forwarded_client(ip("127.0.0.1"), &junk, &proxy),
+            ip("127.0.0.1")
+        );
+    }
 }

@@ -250,6 +250,44 @@ async fn rate_limit_answers_429_with_retry_after() {
     assert!(headers.get(header::RETRY_AFTER).is_some());
 }
 
+/// Behind a trusted reverse proxy every citizen has a bucket of their own (by X-Forwarded-For);
+/// the header of a client that is not a trusted proxy counts for nothing.
+#[tokio::test]
+async fn rate_limit_behind_a_trusted_proxy_is_per_citizen() {
+    let mut config = Config::default();
+    config.rate_limit.per_minute = 1;
+    config.rate_limit.burst = 1;
+    // In-process requests have no peer address: the limiter sees 0.0.0.0, here "the proxy".
+    config.server.trusted_proxies = vec!["0.0.0.0".parse().expect("ip")];
+    let r = router(AppState::new(app_with(config.clone()).await, None));
+    let ask_from = |client: &str| {
+        let mut request = post_json("/api/v1/tenants/demo/ask", r#"{"text":"Hallo"}"#);
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", client.parse().expect("header value"));
+        request
+    };
+    assert_eq!(send(&r, ask_from("198.51.100.7")).await.0, StatusCode::OK);
+    assert_eq!(
+        send(&r, ask_from("198.51.100.7")).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        send(&r, ask_from("203.0.113.9")).await.0,
+        StatusCode::OK,
+        "another citizen"
+    );
+
+    config.server.trusted_proxies = Vec::new();
+    let r = router(AppState::new(app_with(config).await, None));
+    assert_eq!(send(&r, ask_from("198.51.100.7")).await.0, StatusCode::OK);
+    assert_eq!(
+        send(&r, ask_from("203.0.113.9")).await.0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "an untrusted client cannot pick a new address with the header"
+    );
+}
+
 #[tokio::test]
 async fn pages_assets_health_and_docs() {
     let r = test_router().await;
