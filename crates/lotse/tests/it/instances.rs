@@ -16,9 +16,9 @@ const QUESTION: &str = "Wie hoch ist der Regelsatz?";
 const ANSWER_ID: &str = "regelbedarf-hoehe";
 
 /// A `lotse serve` child process; killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
+pub(crate) struct Server {
+    pub child: Child,
+    pub base: String,
 }
 
 impl Drop for Server {
@@ -28,7 +28,7 @@ impl Drop for Server {
     }
 }
 
-fn lotse(database_url: &str, data_dir: &std::path::Path) -> Command {
+pub(crate) fn lotse(database_url: &str, data_dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.arg("--data-dir")
         .arg(data_dir)
@@ -42,7 +42,7 @@ fn lotse(database_url: &str, data_dir: &std::path::Path) -> Command {
 }
 
 /// Starts a server on a free port and waits for its "ready" log line (no sleeps, no polling).
-fn serve(database_url: &str, data_dir: &std::path::Path) -> Server {
+pub(crate) fn serve(database_url: &str, data_dir: &std::path::Path) -> Server {
     let mut child = lotse(database_url, data_dir)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::null())

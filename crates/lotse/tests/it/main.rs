@@ -1,3 +1,4 @@
 //! Tests of the `lotse` binary as operators run it: real processes, real listeners.
 
 mod instances;
+mod shutdown;
