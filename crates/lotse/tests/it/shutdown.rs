@@ -19,18 +19,28 @@ fn sigterm_finishes_the_running_request_and_keeps_the_questions() {
         .trim_end_matches('/')
         .to_owned();
 
-    // A request under way: the head and half of the body are sent, the rest comes later.
+    // A request under way: the head is sent with `Expect: 100-continue`; the server answers
+    // "100 Continue" once the handler reads the body, so the request is provably being processed
+    // before the signal (no sleeps). The body follows after SIGTERM.
     let body = br#"{"text":"Wer zahlt die Kaution?"}"#;
     let mut running = TcpStream::connect(&addr).expect("connect");
     write!(
         running,
         "POST /api/v1/tenants/demo/ask HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
+         Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
         body.len()
     )
     .expect("head");
-    running.write_all(&body[..10]).expect("first half");
     running.flush().expect("flush");
+    let mut interim = [0u8; 25];
+    running
+        .read_exact(&mut interim)
+        .expect("the server asks for the body");
+    assert!(
+        String::from_utf8_lossy(&interim).starts_with("HTTP/1.1 100 Continue"),
+        "{}",
+        String::from_utf8_lossy(&interim)
+    );
 
     let status = Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])
@@ -47,7 +57,7 @@ fn sigterm_finishes_the_running_request_and_keeps_the_questions() {
         std::thread::sleep(Duration::from_millis(20));
     }
 
-    running.write_all(&body[10..]).expect("second half");
+    running.write_all(body).expect("body");
     let mut response = String::new();
     running
         .read_to_string(&mut response)
