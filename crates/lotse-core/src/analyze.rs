@@ -7,8 +7,11 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::text::{
-    Stemmer, allowed_typos, edit_distance, fold, is_stop_word, koelner_phonetik, tokenize,
+    Stemmer, allowed_typos, edit_distance, fold, is_stop_word, koelner_phonetik, sound_distance,
+    sounds_alike, tokenize,
 };
+
+mod heard;
 
 /// Phrases (tokens) with their canonical tokens.
 type Phrases = Vec<(Vec<String>, Vec<String>)>;
@@ -187,12 +190,7 @@ impl Analyzer {
         let mut notes = Vec::new();
         let mut tokens = tokenize(&fold(text));
         if correct {
-            for token in tokens.iter_mut() {
-                if let Some(fixed) = self.correct(token) {
-                    notes.push(format!("Schreibweise: {token} → {fixed}"));
-                    *token = fixed;
-                }
-            }
+            tokens = self.repair(tokens, &mut notes);
         }
         let tokens = self.synonyms.apply(tokens, &mut notes);
         let mut terms = Vec::with_capacity(tokens.len() * 2);
@@ -243,10 +241,26 @@ impl Analyzer {
     /// A vocabulary word for an unknown token: the closest by edit distance (allowed distance
     /// grows with word length), else one that sounds the same (Kölner Phonetik).
     fn correct(&self, token: &str) -> Option<String> {
-        if self.vocab.contains_key(token)
+        self.closest(token).map(|(word, _)| word)
+    }
+
+    /// True when a token needs no correction: a vocabulary word, a stop word, a number, a form
+    /// of a known word or a compound of known parts.
+    fn is_known(&self, token: &str) -> bool {
+        self.vocab.contains_key(token)
             || is_stop_word(token)
             || !token.chars().all(char::is_alphabetic)
-        {
+            || self.stems.contains(&self.stemmer.stem(token))
+            || self.split_compound(token).is_some()
+    }
+
+    /// The correction of [`Analyzer::correct`] with its cost in half steps of
+    /// [`sound_distance`]. A candidate qualifies by ordinary edit distance (typing errors) or by
+    /// a small sound distance (misheard words: "Monung" → "wohnung", which is two typing errors
+    /// but sounds nearly the same); among qualifying words the one that sounds closest wins,
+    /// then the more frequent.
+    fn closest(&self, token: &str) -> Option<(String, usize)> {
+        if self.is_known(token) {
             return None;
         }
         let len = token.chars().count();
@@ -254,32 +268,38 @@ impl Analyzer {
         if max == 0 {
             return None;
         }
-        // A token that is a known compound or shares its stem with a known word is not a typo.
-        if self.stems.contains(&self.stemmer.stem(token)) || self.split_compound(token).is_some() {
-            return None;
-        }
+        let max_sound = max_sound_halves(len);
         let mut best: Option<(usize, u32, &String)> = None;
-        // Short words keep their first letter when misspelt; requiring it avoids "wumm" → "dumm".
-        let first = token.chars().next();
-        for l in len.saturating_sub(max)..=len + max {
+        // Short words keep their first letter (or one that sounds alike) when misspelt or
+        // misheard; requiring it avoids "wumm" → "dumm".
+        let first = token.chars().next().unwrap_or_default();
+        let reach = max.max(max_sound / 2);
+        for l in len.saturating_sub(reach)..=len + reach {
             for word in self.by_len.get(l).into_iter().flatten() {
-                if len <= 7 && word.chars().next() != first {
+                let word_first = word.chars().next().unwrap_or_default();
+                if len <= 7 && word_first != first && !sounds_alike(word_first, first) {
                     continue;
                 }
-                if let Some(d) = edit_distance(token, word, max) {
-                    let freq = self.vocab.get(word).copied().unwrap_or(0);
-                    let better = match best {
-                        None => true,
-                        Some((bd, bf, _)) => d < bd || (d == bd && freq > bf),
-                    };
-                    if better {
-                        best = Some((d, freq, word));
-                    }
+                let sound = sound_distance(token, word, max_sound.max(2 * max));
+                let Some(d) = sound.filter(|&d| {
+                    d <= max_sound
+                        || (word_first == first || len > 7)
+                            && edit_distance(token, word, max).is_some()
+                }) else {
+                    continue;
+                };
+                let freq = self.vocab.get(word).copied().unwrap_or(0);
+                let better = match best {
+                    None => true,
+                    Some((bd, bf, _)) => d < bd || (d == bd && freq > bf),
+                };
+                if better {
+                    best = Some((d, freq, word));
                 }
             }
         }
-        if let Some((_, _, word)) = best {
-            return Some(word.clone());
+        if let Some((d, _, word)) = best {
+            return Some((word.clone(), d));
         }
         if len >= 5 {
             let candidates = self.phonetic.get(&koelner_phonetik(token))?;
@@ -288,7 +308,7 @@ impl Analyzer {
                 .iter()
                 .filter_map(|w| edit_distance(token, w, limit).map(|d| (d, w)))
                 .min_by_key(|(d, _)| *d)
-                .map(|(_, w)| w.clone());
+                .map(|(d, w)| (w.clone(), 2 * d));
         }
         None
     }
@@ -360,6 +380,18 @@ impl Analyzer {
         }
         parts.reverse();
         Some(parts)
+    }
+}
+
+/// How far, in half steps of [`sound_distance`], a misheard word of this length may sound from
+/// the word meant: half the typing errors' allowance for short words (one similar letter),
+/// the same for longer ones.
+fn max_sound_halves(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=5 => 1,
+        6..=7 => 2,
+        _ => 2 * allowed_typos(len),
     }
 }
 

@@ -271,23 +271,41 @@ impl Stemmer {
 /// Damerau–Levenshtein (optimal string alignment) distance, giving up above `max`.
 /// Returns `None` when the distance exceeds `max`.
 pub fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    weighted_distance(a, b, max, |x, y| usize::from(x != y), |_| 1, 1)
+}
+
+/// Optimal string alignment distance with costs per substitution, per inserted or deleted
+/// letter (at least 1) and per transposition, giving up above `max`.
+fn weighted_distance(
+    a: &str,
+    b: &str,
+    max: usize,
+    substitution: impl Fn(char, char) -> usize,
+    indel: impl Fn(char) -> usize,
+    transposition: usize,
+) -> Option<usize> {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > max {
+    let (n, m) = (a.len(), b.len());
+    // Every inserted or deleted letter costs at least 1.
+    if n.abs_diff(m) > max {
         return None;
     }
-    let (n, m) = (a.len(), b.len());
     let mut prev2 = vec![0usize; m + 1];
-    let mut prev: Vec<usize> = (0..=m).collect();
+    let mut prev = vec![0usize; m + 1];
+    for j in 1..=m {
+        prev[j] = prev[j - 1] + indel(b[j - 1]);
+    }
     let mut cur = vec![0usize; m + 1];
     for i in 1..=n {
-        cur[0] = i;
+        cur[0] = prev[0] + indel(a[i - 1]);
         let mut row_min = cur[0];
         for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            let mut v = (prev[j] + indel(a[i - 1]))
+                .min(cur[j - 1] + indel(b[j - 1]))
+                .min(prev[j - 1] + substitution(a[i - 1], b[j - 1]));
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(prev2[j - 2] + 1);
+                v = v.min(prev2[j - 2] + transposition);
             }
             cur[j] = v;
             row_min = row_min.min(v);
@@ -309,6 +327,46 @@ pub fn allowed_typos(len: usize) -> usize {
         8..=13 => 2,
         _ => 3,
     }
+}
+
+/// Groups of letters that sound alike or that speech recognition confuses: voiced and
+/// voiceless pairs, the nasals, the liquids, and the lip sounds (a recogniser writes the German
+/// w [v] as m or b: "Melches" for "Welches", "Monung" for "Wohnung").
+const SOUND_GROUPS: &[&str] = &[
+    "aeiouy", "bp", "dt", "gkcq", "fvw", "szc", "mn", "mw", "bw", "lr",
+];
+
+/// Letters a recogniser drops or adds without changing the sound much: the silent h
+/// ("Honkel", "gezalt") and the unstressed e of endings ("Vermiete" for "Vermieter").
+const WEAK_LETTERS: &[char] = &['h', 'e'];
+
+/// Cost, in half steps, of writing `a` where `b` was meant.
+fn substitution_cost(a: char, b: char) -> usize {
+    if a == b {
+        0
+    } else if SOUND_GROUPS.iter().any(|g| g.contains(a) && g.contains(b)) {
+        1
+    } else {
+        2
+    }
+}
+
+/// Cost, in half steps, of a letter that one spelling has and the other lacks.
+fn indel_cost(c: char) -> usize {
+    if WEAK_LETTERS.contains(&c) { 1 } else { 2 }
+}
+
+/// How far apart two folded words *sound*, in half steps: like [`edit_distance`], but a
+/// letter replaced by a similar-sounding one ("Jobkenter", "Wonung") or a dropped h or e costs
+/// half. Made for speech transcripts, where a misheard word keeps its sound and loses its
+/// spelling. Returns `None` above `max_halves`.
+pub fn sound_distance(a: &str, b: &str, max_halves: usize) -> Option<usize> {
+    weighted_distance(a, b, max_halves, substitution_cost, indel_cost, 2)
+}
+
+/// True when two letters sound alike (see [`sound_distance`]).
+pub fn sounds_alike(a: char, b: char) -> bool {
+    substitution_cost(a, b) <= 1
 }
 
 /// Kölner Phonetik: a phonetic key for German words, so that words which sound alike
@@ -443,5 +501,29 @@ mod tests {
         assert_eq!(koelner_phonetik("meier"), koelner_phonetik("mayer"));
         assert_eq!(koelner_phonetik("wikipedia"), "3412");
         assert_eq!(koelner_phonetik("schmidt"), koelner_phonetik("schmitt"));
+    }
+
+    #[test]
+    fn sound_distance_charges_half_for_misheard_letters() {
+        // (heard, meant, half steps)
+        let cases = [
+            ("jobkenter", "jobcenter", Some(1)),
+            ("monung", "wohnung", Some(2)),
+            ("schaidung", "scheidung", Some(1)),
+            ("honkel", "onkel", Some(1)),
+            ("kuehlschank", "kuehlschrank", Some(2)),
+            ("unzug", "umzug", Some(1)),
+            ("miete", "miete", Some(0)),
+            ("kaution", "kindergeld", None),
+        ];
+        for (heard, meant, expected) in cases {
+            assert_eq!(
+                sound_distance(heard, meant, 4),
+                expected,
+                "{heard} → {meant}"
+            );
+        }
+        // A letter of another sound still costs a whole step.
+        assert_eq!(sound_distance("rutscheine", "gutscheine", 4), Some(2));
     }
 }

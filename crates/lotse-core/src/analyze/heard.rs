@@ -1,0 +1,188 @@
+//! Repairs for how a speech recogniser gets words wrong, beyond single misspelt words: a word
+//! of the knowledge base written as two ("hin kommt", "Meter-Bewilligungsantrag"), or two words
+//! glued into one with one of them misheard ("Zimmermonung", "Kostenzusschuss").
+//!
+//! Only questions are repaired (the knowledge base's own texts define the vocabulary), and
+//! only towards words the knowledge base uses, so a repair can make a question match an answer
+//! but never invents a word.
+
+use std::cmp::Reverse;
+
+use super::Analyzer;
+use crate::text::is_stop_word;
+
+/// Shortest part a glued word is split into: shorter pieces match too many words by chance.
+const MIN_PART: usize = 3;
+
+impl Analyzer {
+    /// Corrects the tokens of a question: joins two tokens that are one known word, corrects
+    /// unknown words (spelling and sound), and splits an unknown word into a known word and a
+    /// misheard one.
+    pub(super) fn repair(&self, tokens: Vec<String>, notes: &mut Vec<String>) -> Vec<String> {
+        let mut out = Vec::with_capacity(tokens.len());
+        let mut i = 0;
+        while i < tokens.len() {
+            let token = &tokens[i];
+            if let Some(next) = tokens.get(i + 1)
+                && let Some(joined) = self.join(token, next)
+            {
+                notes.push(format!("Zusammengeschrieben: {token} {next} → {joined}"));
+                out.push(joined);
+                i += 2;
+                continue;
+            }
+            if let Some(fixed) = self.correct(token) {
+                notes.push(format!("Schreibweise: {token} → {fixed}"));
+                out.push(fixed);
+            } else if let Some(parts) = self.split_misheard(token) {
+                // Written as one compound again when the compound splitter reads it back (it
+                // then adds the parts as terms), so that its letters can still meet longer
+                // compounds ("kostenzuschuss" in "Lohnkostenzuschuss").
+                let compound = parts.concat();
+                if self.split_compound(&compound).is_some() {
+                    notes.push(format!("Schreibweise: {token} → {compound}"));
+                    out.push(compound);
+                } else {
+                    notes.push(format!("Getrennt: {token} → {}", parts.join(" · ")));
+                    out.extend(parts);
+                }
+            } else {
+                out.push(token.clone());
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// The word of the knowledge base that two adjacent tokens are, written apart. Two known
+    /// words are joined only into a vocabulary word ("familien versichert"); a pair with an
+    /// unknown word that cannot be corrected on its own is joined when the joined form can be
+    /// ("meter bewilligungsantrag" → "weiterbewilligungsantrag").
+    fn join(&self, a: &str, b: &str) -> Option<String> {
+        let is_word = |t: &str| t.len() >= 2 && t.bytes().all(|c| c.is_ascii_lowercase());
+        if !is_word(a) || !is_word(b) {
+            return None;
+        }
+        let joined = format!("{a}{b}");
+        if joined.len() >= 6 && !is_stop_word(&joined) && self.vocab.contains_key(&joined) {
+            return Some(joined);
+        }
+        // Stop words stay apart: joined with a lost word they reach some long word by chance
+        // far more often than the one meant ("als talien" → "australien").
+        let lost = |t: &str| !self.is_known(t) && self.correct(t).is_none();
+        if is_stop_word(a) || is_stop_word(b) || !(lost(a) || lost(b)) {
+            return None;
+        }
+        if self.stems.contains(&self.stemmer.stem(&joined)) {
+            return Some(joined);
+        }
+        self.correct(&joined)
+    }
+
+    /// An unknown word read as two: known words glued together ("kosteteine" → kostet · eine),
+    /// or a known word and a misheard one that can be corrected ("zimmermonung" → zimmer ·
+    /// wohnung). Of several readings the one that sounds closest wins, then the one with the
+    /// longer shorter part.
+    fn split_misheard(&self, token: &str) -> Option<Vec<String>> {
+        let n = token.len();
+        if n < 2 * MIN_PART + 1 || !token.bytes().all(|c| c.is_ascii_lowercase()) {
+            return None;
+        }
+        if self.is_known(token) {
+            return None;
+        }
+        (MIN_PART..=n - MIN_PART)
+            .filter_map(|k| {
+                let (head, tail) = token.split_at(k);
+                let (head, head_cost) = self.read_part(head)?;
+                let (tail, tail_cost) = self.read_part(tail)?;
+                let key = (head_cost + tail_cost, Reverse(k.min(n - k)));
+                Some((key, vec![head, tail]))
+            })
+            .min_by_key(|(key, _)| *key)
+            .map(|(_, parts)| parts)
+    }
+
+    /// A piece of a glued word as a known word (cost 0) or corrected, with the cost in half
+    /// steps of sound distance.
+    fn read_part(&self, part: &str) -> Option<(String, usize)> {
+        if self.is_part(part) || is_stop_word(part) {
+            return Some((part.to_owned(), 0));
+        }
+        if part.len() < 5 {
+            return None;
+        }
+        self.closest(part)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Analyzer, Synonyms};
+
+    fn analyzer() -> Analyzer {
+        let texts = [
+            "Wer zahlt die Kaution für die Wohnung?",
+            "Bekomme ich einen Zuschuss zu den Kosten?",
+            "Ich bin familienversichert und suche eine Zimmer Wohnung",
+            "Weiterbewilligungsantrag vergessen",
+            "Was ist der Weiterbewilligungsantrag?",
+            "Gutscheine für Essen vom Jobcenter",
+            "Umzug nach Australien",
+            "Mein Onkel ist gestorben, muss ich das Erbe angeben?",
+        ];
+        Analyzer::new(texts.into_iter(), Synonyms::default())
+    }
+
+    /// Transcripts of spoken questions (as a recogniser wrote them) and the words the
+    /// analysis must find in them.
+    const MISHEARD: &[(&str, &[&str])] = &[
+        // similar sounds
+        ("Wer bezahlt die Monung?", &["wohnung"]),
+        ("Jobkenter Gutscheine", &["jobcenter"]),
+        ("Mein Honkel ist gestorben", &["onkel"]),
+        // written apart
+        (
+            "Ich war über meinen Mann-Familien versichert",
+            &["familienversichert"],
+        ),
+        (
+            "Meter-Bewilligungsantrag vergessen",
+            &["weiterbewilligungsantrag"],
+        ),
+        // glued, one part misheard
+        ("Kostenzusschuss", &["kostenzuschuss"]),
+        ("Zimmermonung gesucht", &["zimmerwohnung"]),
+        ("Wer zahlt diekaution?", &["kaution"]),
+    ];
+
+    #[test]
+    fn misheard_words_are_read_as_the_words_meant() {
+        let a = analyzer();
+        for (heard, expected) in MISHEARD {
+            let q = a.analyze_query(heard);
+            for word in *expected {
+                assert!(
+                    q.words.iter().any(|w| w == word),
+                    "{heard:?}: expected {word:?} in {:?} ({:?})",
+                    q.words,
+                    q.notes
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn words_that_are_right_are_left_alone() {
+        let a = analyzer();
+        for text in [
+            "Wer zahlt die Kaution?",
+            "Zuschuss zu den Kosten",
+            // a stop word is not joined with an unknown word
+            "Wer zahlt als Talien?",
+        ] {
+            let q = a.analyze_query(text);
+            assert!(q.notes.is_empty(), "{text:?}: {:?}", q.notes);
+        }
+    }
+}
