@@ -91,6 +91,12 @@ impl Synonyms {
 /// Weight of a stop word relative to a content word.
 pub const STOP_WORD_WEIGHT: f32 = 0.2;
 
+/// Weight of a question word that the knowledge base does not know and that no correction
+/// reached. Such a word matches no answer, but at full weight it still dilutes the match of
+/// the words around it; a speech transcript has many of them ("Ausdäderien", "Lodsiarm"). It
+/// still counts a little, so that a question of nothing but unknown words stays unanswered.
+pub const UNKNOWN_WORD_WEIGHT: f32 = 0.25;
+
 /// A weighted, stemmed term of an analysed text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Term {
@@ -217,7 +223,15 @@ impl Analyzer {
                     });
                 }
             }
-            let whole_weight = if known || parts.is_none() { 1.0 } else { 0.3 };
+            let whole_weight = if known {
+                1.0
+            } else if parts.is_some() {
+                0.3
+            } else if correct && !self.stems.contains(&self.stemmer.stem(&token)) {
+                UNKNOWN_WORD_WEIGHT
+            } else {
+                1.0
+            };
             terms.push(Term {
                 stem: self.stemmer.stem(&token),
                 weight: whole_weight,
@@ -447,6 +461,19 @@ mod tests {
         assert!(q.words.contains(&"kaution".to_owned()), "{:?}", q);
         let q = a.analyze_query("weiterbewiligung");
         assert!(q.words.contains(&"weiterbewilligung".to_owned()), "{:?}", q);
+    }
+
+    #[test]
+    fn unknown_words_of_a_question_count_less() {
+        let a = analyzer();
+        let weight =
+            |q: &Analysis, stem: &str| q.terms.iter().find(|t| t.stem == stem).map(|t| t.weight);
+        let q = a.analyze_query("Kaution Xylophon");
+        assert_eq!(weight(&q, "kaution"), Some(1.0));
+        assert_eq!(weight(&q, "xylophon"), Some(UNKNOWN_WORD_WEIGHT));
+        // The knowledge base's own texts define the vocabulary: nothing in them is unknown.
+        let d = a.analyze_document("Kaution Xylophon");
+        assert_eq!(weight(&d, "xylophon"), Some(1.0));
     }
 
     #[test]
