@@ -7,8 +7,8 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::text::{
-    Stemmer, allowed_typos, edit_distance, fold, is_stop_word, koelner_phonetik, sound_distance,
-    sounds_alike, tokenize,
+    Letters, Stemmer, allowed_typos, edit_distance, fold, is_stop_word, koelner_phonetik,
+    sound_distance, sounds_alike, tokenize,
 };
 
 mod heard;
@@ -126,8 +126,8 @@ pub struct Analyzer {
     /// Folded surface words of the knowledge base with their frequency.
     vocab: HashMap<String, u32>,
     stems: HashSet<String>,
-    /// Vocabulary words by character count, for spelling correction.
-    by_len: Vec<Vec<String>>,
+    /// Vocabulary words by character count with their letter counts, for spelling correction.
+    by_len: Vec<Vec<(String, Letters)>>,
     phonetic: HashMap<String, Vec<String>>,
 }
 
@@ -145,7 +145,7 @@ impl Analyzer {
             vocab.entry(token.clone()).or_insert(1);
         }
         let mut stems = HashSet::new();
-        let mut by_len: Vec<Vec<String>> = Vec::new();
+        let mut by_len: Vec<Vec<(String, Letters)>> = Vec::new();
         let mut phonetic: HashMap<String, Vec<String>> = HashMap::new();
         for word in vocab.keys() {
             if is_stop_word(word) || !word.chars().all(char::is_alphabetic) {
@@ -156,7 +156,7 @@ impl Analyzer {
             if by_len.len() <= len {
                 by_len.resize(len + 1, Vec::new());
             }
-            by_len[len].push(word.clone());
+            by_len[len].push((word.clone(), Letters::of(word)));
             if len >= 4 {
                 phonetic
                     .entry(koelner_phonetik(word))
@@ -164,7 +164,10 @@ impl Analyzer {
                     .push(word.clone());
             }
         }
-        for list in by_len.iter_mut().chain(phonetic.values_mut()) {
+        for list in &mut by_len {
+            list.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        }
+        for list in phonetic.values_mut() {
             list.sort_unstable();
         }
         Analyzer {
@@ -288,13 +291,18 @@ impl Analyzer {
         // misheard; requiring it avoids "wumm" → "dumm".
         let first = token.chars().next().unwrap_or_default();
         let reach = max.max(max_sound / 2);
+        let cap = max_sound.max(2 * max);
+        let letters = Letters::of(token);
         for l in len.saturating_sub(reach)..=len + reach {
-            for word in self.by_len.get(l).into_iter().flatten() {
+            for (word, word_letters) in self.by_len.get(l).into_iter().flatten() {
                 let word_first = word.chars().next().unwrap_or_default();
                 if len <= 7 && word_first != first && !sounds_alike(word_first, first) {
                     continue;
                 }
-                let sound = sound_distance(token, word, max_sound.max(2 * max));
+                if letters.min_distance(word_letters) > cap {
+                    continue;
+                }
+                let sound = sound_distance(token, word, cap);
                 let Some(d) = sound.filter(|&d| {
                     d <= max_sound
                         || (word_first == first || len > 7)

@@ -340,11 +340,31 @@ const SOUND_GROUPS: &[&str] = &[
 /// ("Honkel", "gezalt") and the unstressed e of endings ("Vermiete" for "Vermieter").
 const WEAK_LETTERS: &[char] = &['h', 'e'];
 
+/// For each ASCII lower-case letter, the groups of [`SOUND_GROUPS`] it belongs to as bits
+/// (looked up for every letter pair of every compared word, so not searched each time).
+static SOUND_BITS: std::sync::LazyLock<[u16; 26]> = std::sync::LazyLock::new(|| {
+    let mut bits = [0u16; 26];
+    for (g, group) in SOUND_GROUPS.iter().enumerate() {
+        for c in group.bytes() {
+            bits[usize::from(c - b'a')] |= 1 << g;
+        }
+    }
+    bits
+});
+
+fn sound_bits(c: char) -> u16 {
+    if c.is_ascii_lowercase() {
+        SOUND_BITS[usize::from(c as u8 - b'a')]
+    } else {
+        0
+    }
+}
+
 /// Cost, in half steps, of writing `a` where `b` was meant.
 fn substitution_cost(a: char, b: char) -> usize {
     if a == b {
         0
-    } else if SOUND_GROUPS.iter().any(|g| g.contains(a) && g.contains(b)) {
+    } else if sound_bits(a) & sound_bits(b) != 0 {
         1
     } else {
         2
@@ -362,6 +382,35 @@ fn indel_cost(c: char) -> usize {
 /// spelling. Returns `None` above `max_halves`.
 pub fn sound_distance(a: &str, b: &str, max_halves: usize) -> Option<usize> {
     weighted_distance(a, b, max_halves, substitution_cost, indel_cost, 2)
+}
+
+/// How often each ASCII letter occurs in a word: a cheap lower bound of [`edit_distance`] and
+/// [`sound_distance`], so that spelling correction runs the full comparison only on the few
+/// vocabulary words that can be close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Letters([u8; 26]);
+
+impl Letters {
+    pub fn of(word: &str) -> Self {
+        let mut counts = [0u8; 26];
+        for b in word.bytes().filter(u8::is_ascii_lowercase) {
+            let slot = &mut counts[usize::from(b - b'a')];
+            *slot = slot.saturating_add(1);
+        }
+        Letters(counts)
+    }
+
+    /// A lower bound of the edit distance (and of the sound distance in half steps) between
+    /// the two words: each edit changes at most two letter counts by one.
+    pub fn min_distance(&self, other: &Letters) -> usize {
+        let differing: usize = self
+            .0
+            .iter()
+            .zip(&other.0)
+            .map(|(a, b)| usize::from(a.abs_diff(*b)))
+            .sum();
+        differing.div_ceil(2)
+    }
 }
 
 /// True when two letters sound alike (see [`sound_distance`]).
@@ -493,6 +542,31 @@ mod tests {
         assert_eq!(edit_distance("antrga", "antrag", 2), Some(1));
         assert_eq!(edit_distance("miete", "miete", 0), Some(0));
         assert_eq!(edit_distance("kaution", "kindergeld", 2), None);
+    }
+
+    #[test]
+    fn letter_counts_never_exceed_the_distance() {
+        let words = [
+            "jobkenter",
+            "jobcenter",
+            "monung",
+            "wohnung",
+            "antrga",
+            "antrag",
+            "kaution",
+        ];
+        for a in words {
+            for b in words {
+                let bound = Letters::of(a).min_distance(&Letters::of(b));
+                let halves = sound_distance(a, b, 40).unwrap_or(usize::MAX);
+                let edits = edit_distance(a, b, 20).unwrap_or(usize::MAX);
+                assert!(bound <= halves && bound <= edits, "{a} ~ {b}: {bound}");
+            }
+        }
+        assert_eq!(
+            Letters::of("kaution").min_distance(&Letters::of("kauzion")),
+            1
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! but never invents a word.
 
 use std::cmp::Reverse;
+use std::collections::HashMap;
 
 use super::Analyzer;
 use crate::text::is_stop_word;
@@ -19,21 +20,30 @@ impl Analyzer {
     /// unknown words (spelling and sound), and splits an unknown word into a known word and a
     /// misheard one.
     pub(super) fn repair(&self, tokens: Vec<String>, notes: &mut Vec<String>) -> Vec<String> {
+        // Each distinct token is looked up once: the search over the vocabulary is the costly
+        // part, and a long transcript repeats words.
+        let mut fixes: HashMap<&str, Option<String>> = HashMap::new();
+        for token in &tokens {
+            fixes
+                .entry(token.as_str())
+                .or_insert_with(|| self.correct(token));
+        }
+        let lost = |t: &str| fixes.get(t).is_some_and(Option::is_none) && !self.is_known(t);
         let mut out = Vec::with_capacity(tokens.len());
         let mut i = 0;
         while i < tokens.len() {
             let token = &tokens[i];
             if let Some(next) = tokens.get(i + 1)
-                && let Some(joined) = self.join(token, next)
+                && let Some(joined) = self.join(token, next, lost(token) || lost(next))
             {
                 notes.push(format!("Zusammengeschrieben: {token} {next} → {joined}"));
                 out.push(joined);
                 i += 2;
                 continue;
             }
-            if let Some(fixed) = self.correct(token) {
+            if let Some(Some(fixed)) = fixes.get(token.as_str()) {
                 notes.push(format!("Schreibweise: {token} → {fixed}"));
-                out.push(fixed);
+                out.push(fixed.clone());
             } else if let Some(parts) = self.split_misheard(token) {
                 // Written as one compound again when the compound splitter reads it back (it
                 // then adds the parts as terms), so that its letters can still meet longer
@@ -56,9 +66,9 @@ impl Analyzer {
 
     /// The word of the knowledge base that two adjacent tokens are, written apart. Two known
     /// words are joined only into a vocabulary word ("familien versichert"); a pair with an
-    /// unknown word that cannot be corrected on its own is joined when the joined form can be
-    /// ("meter bewilligungsantrag" → "weiterbewilligungsantrag").
-    fn join(&self, a: &str, b: &str) -> Option<String> {
+    /// unknown word that cannot be corrected on its own (`lost`) is joined when the joined
+    /// form can be ("meter bewilligungsantrag" → "weiterbewilligungsantrag").
+    fn join(&self, a: &str, b: &str, lost: bool) -> Option<String> {
         let is_word = |t: &str| t.len() >= 2 && t.bytes().all(|c| c.is_ascii_lowercase());
         if !is_word(a) || !is_word(b) {
             return None;
@@ -69,8 +79,7 @@ impl Analyzer {
         }
         // Stop words stay apart: joined with a lost word they reach some long word by chance
         // far more often than the one meant ("als talien" → "australien").
-        let lost = |t: &str| !self.is_known(t) && self.correct(t).is_none();
-        if is_stop_word(a) || is_stop_word(b) || !(lost(a) || lost(b)) {
+        if !lost || is_stop_word(a) || is_stop_word(b) {
             return None;
         }
         if self.stems.contains(&self.stemmer.stem(&joined)) {
@@ -91,28 +100,35 @@ impl Analyzer {
         if self.is_known(token) {
             return None;
         }
+        let known = |part: &str| self.is_part(part) || is_stop_word(part);
+        // A part is corrected only next to a known one: one search of the vocabulary per cut
+        // at most, and two guesses in one word would be no reading at all.
+        let corrected = |part: &str| {
+            if part.len() >= 5 {
+                self.closest(part)
+            } else {
+                None
+            }
+        };
         (MIN_PART..=n - MIN_PART)
             .filter_map(|k| {
                 let (head, tail) = token.split_at(k);
-                let (head, head_cost) = self.read_part(head)?;
-                let (tail, tail_cost) = self.read_part(tail)?;
-                let key = (head_cost + tail_cost, Reverse(k.min(n - k)));
-                Some((key, vec![head, tail]))
+                let (head, tail, cost) = match (known(head), known(tail)) {
+                    (true, true) => (head.to_owned(), tail.to_owned(), 0),
+                    (true, false) => {
+                        let (tail, cost) = corrected(tail)?;
+                        (head.to_owned(), tail, cost)
+                    }
+                    (false, true) => {
+                        let (head, cost) = corrected(head)?;
+                        (head, tail.to_owned(), cost)
+                    }
+                    (false, false) => return None,
+                };
+                Some(((cost, Reverse(k.min(n - k))), vec![head, tail]))
             })
             .min_by_key(|(key, _)| *key)
             .map(|(_, parts)| parts)
-    }
-
-    /// A piece of a glued word as a known word (cost 0) or corrected, with the cost in half
-    /// steps of sound distance.
-    fn read_part(&self, part: &str) -> Option<(String, usize)> {
-        if self.is_part(part) || is_stop_word(part) {
-            return Some((part.to_owned(), 0));
-        }
-        if part.len() < 5 {
-            return None;
-        }
-        self.closest(part)
     }
 }
 
