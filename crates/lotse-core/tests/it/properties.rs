@@ -1,9 +1,10 @@
 //! Property tests (issue 8): normalisation and redaction on generated input, including
 //! arbitrary Unicode. They check that nothing panics, that folding and masking are idempotent,
-//! and that an e-mail address or IBAN put anywhere into a sentence never survives masking.
+//! and that an e-mail address or IBAN put anywhere into a sentence never survives masking; and
+//! (issue 5) that the sound distance of speech-transcript correction keeps its bounds.
 
 use lotse_core::redact::{redact, strip};
-use lotse_core::text::{fold, tokenize};
+use lotse_core::text::{Letters, edit_distance, fold, sound_distance, tokenize};
 use proptest::prelude::*;
 
 /// German-looking text: words, umlauts, digits and punctuation, plus any Unicode now and then.
@@ -55,6 +56,26 @@ proptest! {
         // Folded text has no upper-case Latin letters and no umlauts left.
         prop_assert!(!once.chars().any(|c| c.is_ascii_uppercase() || "äöüßÄÖÜ".contains(c)));
         let _ = tokenize(&once);
+    }
+
+    #[test]
+    fn sound_distance_is_symmetric_and_within_its_bounds(
+        a in "[a-zäöüß]{0,14}",
+        b in "[a-zäöüß]{0,14}",
+    ) {
+        let (a, b) = (fold(&a), fold(&b));
+        let halves = sound_distance(&a, &b, 64).expect("no limit reached");
+        prop_assert_eq!(sound_distance(&b, &a, 64), Some(halves));
+        // Each edit costs half a step at least and a whole step at most.
+        let edits = edit_distance(&a, &b, 64).expect("no limit reached");
+        prop_assert!(edits <= halves && halves <= 2 * edits, "{} {} {}", a, b, halves);
+        // The letter counts that spelling correction filters by never exceed either.
+        prop_assert!(Letters::of(&a).min_distance(&Letters::of(&b)) <= edits);
+        // Giving up early agrees with the full comparison.
+        prop_assert_eq!(sound_distance(&a, &b, halves), Some(halves));
+        if halves > 0 {
+            prop_assert_eq!(sound_distance(&a, &b, halves - 1), None);
+        }
     }
 
     #[test]
