@@ -68,6 +68,9 @@ pub struct DemoTenant {
     pub id: String,
     pub name: String,
     pub variables: HashMap<String, String>,
+    /// The tenant settings document (structured opening hours).
+    #[serde(default)]
+    pub settings: serde_json::Value,
 }
 
 pub fn demo_tenant() -> Result<DemoTenant, String> {

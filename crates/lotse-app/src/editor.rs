@@ -130,7 +130,7 @@ fn check_versions(answer: &Answer) -> Result<(), AppError> {
     }
 }
 
-fn forbidden(reason: &str) -> AppError {
+pub(crate) fn forbidden(reason: &str) -> AppError {
     AppError::Forbidden(reason.to_owned())
 }
 

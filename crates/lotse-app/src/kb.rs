@@ -13,6 +13,8 @@ use lotse_core::reply::OUT_OF_SCOPE_SAMPLES;
 use lotse_core::semantic::{HybridFit, Vectors};
 use serde::Serialize;
 
+use crate::hours::{OpeningHours, STATUS_PLACEHOLDER};
+
 /// An answer as citizens receive it (SPEC §3).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AnswerView {
@@ -98,6 +100,10 @@ pub struct TenantKb {
     pub by_id: HashMap<String, usize>,
     pub variables: HashMap<String, String>,
     pub fallback: AnswerView,
+    /// The platform suspended the tenant: [`crate::App::kb`] refuses this knowledge.
+    pub suspended: bool,
+    /// Structured opening hours (tenant settings) for `{{jobcenter.oeffnungsstatus}}`.
+    pub hours: Option<OpeningHours>,
 }
 
 /// The reply when nothing matched: honest, with the tenant's contact options (SPEC §2.1).
@@ -106,7 +112,7 @@ damit ich sie künftig beantworten kann. Bitte versuchen Sie es auch mit anderen
 **So erreichen Sie uns persönlich:**\n\n\
 - Telefon: {{jobcenter.telefon}}\n\
 - E-Mail: {{jobcenter.email}}\n\
-- Öffnungszeiten: {{jobcenter.oeffnungszeiten}}\n\
+- Öffnungszeiten: {{jobcenter.oeffnungszeiten}} {{jobcenter.oeffnungsstatus}}\n\
 - Adresse: {{jobcenter.adresse}}\n";
 
 impl TenantKb {
@@ -204,6 +210,8 @@ impl TenantKb {
             by_id,
             variables,
             fallback,
+            suspended: false,
+            hours: None,
         }
     }
 }
@@ -324,6 +332,23 @@ impl TenantKb {
                 v
             }
         }
+    }
+
+    /// Fills the placeholders computed at reply time (`{{jobcenter.oeffnungsstatus}}`: open or
+    /// closed now, and when it opens next) for the moment `utc_ms`. Without structured opening
+    /// hours the placeholder becomes empty.
+    pub fn at_time(&self, mut view: AnswerView, utc_ms: i64) -> AnswerView {
+        if !view.body_markdown.contains(STATUS_PLACEHOLDER) {
+            return view;
+        }
+        let status = self
+            .hours
+            .as_ref()
+            .map(|h| h.status_at(utc_ms))
+            .unwrap_or_default();
+        view.body_markdown = view.body_markdown.replace(STATUS_PLACEHOLDER, &status);
+        view.body_html = view.body_html.replace(STATUS_PLACEHOLDER, &status);
+        view
     }
 
     /// The fallback reply for someone asking in `language`.

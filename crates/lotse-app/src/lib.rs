@@ -11,12 +11,16 @@ pub mod dashboard;
 pub mod diff;
 pub mod editor;
 pub mod formats;
+pub mod hours;
 pub mod inbox;
 pub mod kb;
 mod pins;
+pub mod platform;
 pub mod retention;
 pub mod retrain;
 pub mod semantic;
+pub mod settings;
+pub mod shared;
 pub mod staff;
 pub mod stats;
 mod writer;
@@ -57,6 +61,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The tenant is suspended by the platform: no answers, no sign-in.
+    #[error("tenant '{tenant}' is suspended")]
+    Suspended { tenant: String },
     /// Publishing would give question variants that work today another answer (regression
     /// protection): the caller must show them and confirm explicitly.
     #[error("publishing would change the answer of {} question variants", .0.len())]
@@ -269,8 +276,20 @@ impl App {
         &self.inner.config
     }
 
-    /// The live knowledge of a tenant.
+    /// The live knowledge of a tenant. A suspended tenant's is refused ([`AppError::Suspended`]):
+    /// every public route and the CLI's questions go through here.
     pub fn kb(&self, tenant: &str) -> Result<Arc<TenantKb>, AppError> {
+        let kb = self.kb_any(tenant)?;
+        if kb.suspended {
+            return Err(AppError::Suspended {
+                tenant: tenant.to_owned(),
+            });
+        }
+        Ok(kb)
+    }
+
+    /// The knowledge of a tenant, suspended or not (for rebuilds).
+    pub(crate) fn kb_any(&self, tenant: &str) -> Result<Arc<TenantKb>, AppError> {
         self.inner
             .kbs
             .load()
@@ -288,6 +307,13 @@ impl App {
         ids
     }
 
+    /// Drops a deleted tenant's knowledge.
+    pub(crate) fn forget_tenant(&self, tenant: &str) {
+        let mut map = HashMap::clone(&self.inner.kbs.load());
+        map.remove(tenant);
+        self.inner.kbs.store(Arc::new(map));
+    }
+
     /// Rebuilds a tenant's knowledge from the database and swaps it in. Answers keep being
     /// served from the previous knowledge until the new one is ready.
     pub async fn reload_tenant(&self, tenant: &str) -> Result<(), AppError> {
@@ -299,7 +325,7 @@ impl App {
         // nightly re-fit and start-up fit it anew.
         // A small change (an edit, a few variants) keeps a fitted calibration; an import or a
         // first fill re-fits it.
-        let prior = self.kb(tenant).ok().and_then(|kb| {
+        let prior = self.kb_any(tenant).ok().and_then(|kb| {
             let before = kb.views.len();
             let small = before.abs_diff(answers.len()) <= (before / 10).max(5);
             small.then(|| Prior::of(&kb.index)).flatten()
@@ -309,6 +335,12 @@ impl App {
         map.insert(tenant.to_owned(), Arc::new(kb));
         self.inner.kbs.store(Arc::new(map));
         self.inner.pins.drop_upto(tenant, pinned_upto);
+        drop(_guard);
+        // Tenants subscribed to this one's shared knowledge get its change too (in the
+        // background: a base may have many subscribers; `settle` waits for them).
+        for subscriber in self.inner.db.subscribers(tenant).await? {
+            self.reload_soon(&subscriber);
+        }
         Ok(())
     }
 
@@ -364,8 +396,12 @@ impl App {
         let t = db.tenant(tenant).await?;
         let mut variables = builtin::shared_variables();
         variables.extend(db.variables(tenant).await?);
+        let (answers, shared_synonyms) = self.with_shared(tenant, answers).await?;
         let mut synonyms = builtin::synonyms();
+        synonyms.extend(shared_synonyms);
         synonyms.extend(db.synonyms(tenant).await?);
+        let suspended = t.suspended_at.is_some();
+        let hours = hours::OpeningHours::from_settings(&t.settings);
         let today = today();
         let semantic = self.inner.semantic.clone();
         let (kb, missing) = tokio::task::spawn_blocking(move || {
@@ -382,7 +418,14 @@ impl App {
                 prior,
                 vectors.as_ref().map(|(v, _)| v),
             );
-            (kb, missing)
+            (
+                TenantKb {
+                    suspended,
+                    hours,
+                    ..kb
+                },
+                missing,
+            )
         })
         .await
         .map_err(|e| AppError::Internal(format!("index build failed: {e}")))?;
@@ -493,7 +536,8 @@ impl App {
             Kind::Answer => decision.answer.map(|i| kb.view_in(i, reply_language)),
             Kind::Fallback => Some(kb.fallback_in(reply_language)),
             Kind::Clarify => None,
-        };
+        }
+        .map(|v| kb.at_time(v, now_ms()));
         let alternatives = decision
             .alternatives
             .iter()
@@ -549,7 +593,7 @@ impl App {
         let i = *kb.by_id.get(id).ok_or_else(|| AppError::NotFound {
             what: format!("answer '{id}'"),
         })?;
-        let view = kb.view_in(i, language.unwrap_or("de"));
+        let view = kb.at_time(kb.view_in(i, language.unwrap_or("de")), now_ms());
         let conversation_id = conversation_or_new(conversation_id);
         let message_id = uuid::Uuid::new_v4().to_string();
         self.inner.writer.record(MessageRecord {
@@ -629,6 +673,12 @@ impl App {
             .db
             .set_variables(&demo.id, &demo.variables)
             .await?;
+        if demo.settings.is_object() {
+            self.inner
+                .db
+                .set_tenant_settings(&demo.id, &demo.settings)
+                .await?;
+        }
         let answers = builtin::answers().map_err(AppError::Internal)?;
         self.save_answers(&demo.id, &answers, "system").await?;
         Ok(true)
@@ -745,7 +795,7 @@ pub fn format_time(ms: i64) -> String {
 }
 
 /// Converts days since 1970-01-01 to a (year, month, day) civil date (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -96,6 +96,8 @@ pub struct Staff {
     pub must_change_password: bool,
     /// The hash of the session token (to end this session).
     pub session: String,
+    /// The platform-admin right: manages tenants (`/admin/plattform`, `lotse tenant …`).
+    pub platform_admin: bool,
 }
 
 impl fmt::Debug for Staff {
@@ -105,6 +107,7 @@ impl fmt::Debug for Staff {
             .field("email", &self.email)
             .field("role", &self.role)
             .field("must_change_password", &self.must_change_password)
+            .field("platform_admin", &self.platform_admin)
             .finish_non_exhaustive()
     }
 }
@@ -417,6 +420,9 @@ impl App {
     ) -> Result<NewSession, LoginError> {
         let db = self.db();
         let (tenant, email) = (user.tenant_id.clone(), user.email.clone());
+        if db.tenant(&tenant).await?.suspended_at.is_some() {
+            return Err(LoginError::Other(AppError::Suspended { tenant }));
+        }
         db.set_login_state(&tenant, &email, 0, 0).await?;
         let token = random_token()?;
         let csrf_token = random_token()?;
@@ -435,6 +441,7 @@ impl App {
                 csrf_token,
                 must_change_password: user.must_change_password,
                 session,
+                platform_admin: user.platform_admin,
             },
         })
     }
@@ -456,6 +463,7 @@ impl App {
             csrf_token: s.csrf_token,
             must_change_password: user.must_change_password,
             session,
+            platform_admin: user.platform_admin,
         }))
     }
 

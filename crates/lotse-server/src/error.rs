@@ -168,6 +168,12 @@ impl From<AppError> for ApiError {
                     )
                 }
             }
+            AppError::Suspended { .. } => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "tenant_suspended",
+                "Dieses Jobcenter ist auf der Plattform zurzeit gesperrt. Bitte wenden Sie sich auf anderem Weg direkt an Ihr Jobcenter.",
+                "This tenant is suspended.",
+            ),
             AppError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 ApiError::internal()

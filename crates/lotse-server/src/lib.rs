@@ -160,7 +160,7 @@ async fn tenant_page_frames(
             .map(|list| {
                 list.iter()
                     .filter_map(serde_json::Value::as_str)
-                    .filter(|o| is_origin(o))
+                    .filter(|o| lotse_app::settings::is_origin(o))
                     .map(str::to_owned)
                     .collect()
             })
@@ -180,24 +180,6 @@ async fn tenant_page_frames(
             .insert(header::CONTENT_SECURITY_POLICY, value);
     }
     response
-}
-
-/// `https://host` or `http://host:port`: scheme, host name and optional port, nothing else.
-fn is_origin(o: &str) -> bool {
-    let Some(rest) = o
-        .strip_prefix("https://")
-        .or_else(|| o.strip_prefix("http://"))
-    else {
-        return false;
-    };
-    let (host, port) = rest.split_once(':').unwrap_or((rest, ""));
-    !host.is_empty()
-        && host.len() <= 253
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-        && port.chars().all(|c| c.is_ascii_digit())
-        && port.len() <= 5
 }
 
 async fn not_found() -> ApiError {

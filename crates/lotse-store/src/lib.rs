@@ -18,10 +18,13 @@ use sqlx::{Row, SqlitePool};
 
 mod inbox;
 mod retention;
+mod shared;
 mod staff;
 mod stats;
+mod tenants;
 pub use inbox::{InboxDecision, InboxItem, InboxState};
 pub use retention::Purged;
+pub use shared::{LocalMode, SharedLocal};
 pub use staff::{AnswerHead, AuditEntry, SessionRecord, UserRecord};
 pub use stats::{AnswerUse, Bucket, DAY_MS, DailyStats, Traffic, WEEK_MS, WEEK_OFFSET_MS};
 
@@ -61,6 +64,9 @@ pub struct Tenant {
     /// Free-form settings as JSON (colours, languages, allowed origins …).
     pub settings: serde_json::Value,
     pub created_at: i64,
+    /// When the tenant was suspended (Unix ms); `None` while it is active.
+    #[serde(default)]
+    pub suspended_at: Option<i64>,
 }
 
 /// One stored version of an answer.
@@ -190,22 +196,27 @@ impl Db {
             name: name.into(),
             settings: serde_json::json!({}),
             created_at,
+            suspended_at: None,
         })
     }
 
     pub async fn tenant(&self, id: &str) -> Result<Tenant> {
-        let row = sqlx::query("SELECT id, name, settings, created_at FROM tenants WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("tenant '{id}'")))?;
+        let row = sqlx::query(
+            "SELECT id, name, settings, created_at, suspended_at FROM tenants WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("tenant '{id}'")))?;
         tenant_from_row(&row)
     }
 
     pub async fn tenants(&self) -> Result<Vec<Tenant>> {
-        let rows = sqlx::query("SELECT id, name, settings, created_at FROM tenants ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, name, settings, created_at, suspended_at FROM tenants ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(tenant_from_row).collect()
     }
 
@@ -601,6 +612,7 @@ fn tenant_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Tenant> {
         name: row.get(1),
         settings: serde_json::from_str(&settings).unwrap_or_else(|_| serde_json::json!({})),
         created_at: row.get(3),
+        suspended_at: row.get(4),
     })
 }
 

@@ -32,6 +32,8 @@ pub struct UserRecord {
     /// The newest TOTP time step whose code was accepted (codes are used once).
     #[serde(skip)]
     pub totp_last_step: i64,
+    /// The platform-admin right (tenants are created, suspended and deleted by such accounts).
+    pub platform_admin: bool,
 }
 
 impl UserRecord {
@@ -72,7 +74,7 @@ pub struct AnswerHead {
 
 const USER_COLUMNS: &str = "tenant_id, email, role, password_hash, must_change_password, \
                             failed_logins, locked_until, created_at, totp_secret, totp_pending, \
-                            totp_last_step";
+                            totp_last_step, platform_admin";
 
 /// SQL condition (tenant `$1`, account `$2`): changing this account away from `admin` still
 /// leaves the tenant an admin.
@@ -92,6 +94,7 @@ fn user_from_row(r: &sqlx::sqlite::SqliteRow) -> UserRecord {
         totp_secret: r.get(8),
         totp_pending: r.get(9),
         totp_last_step: r.get(10),
+        platform_admin: r.get(11),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod config;
 mod eval;
+mod tenant;
 
 use std::io::Read as _;
 use std::path::PathBuf;
@@ -80,6 +81,11 @@ enum Command {
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Platform administration: tenants (job centres) and their shared knowledge.
+    Tenant {
+        #[command(subcommand)]
+        command: tenant::TenantCommand,
+    },
     /// Staff accounts.
     User {
         #[command(subcommand)]
@@ -102,6 +108,17 @@ enum UserCommand {
         /// admin | editor | reviewer | viewer
         #[arg(long)]
         role: String,
+        /// Also grant the platform-admin right (manages all tenants at /admin/plattform).
+        #[arg(long)]
+        platform_admin: bool,
+        email: String,
+    },
+    /// Grant (or with --off withdraw) the platform-admin right of an existing account.
+    PlatformAdmin {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        off: bool,
         email: String,
     },
 }
@@ -247,9 +264,26 @@ async fn run(command: Command, cfg: lotse_app::Config) -> Result<()> {
                 UserCommand::Add {
                     tenant,
                     role,
+                    platform_admin,
                     email,
                 },
-        } => add_user(&cfg, &tenant, &role, &email).await,
+        } => add_user(&cfg, &tenant, &role, &email, platform_admin).await,
+        Command::User {
+            command: UserCommand::PlatformAdmin { tenant, off, email },
+        } => {
+            let app = open(&cfg).await?;
+            app.set_platform_admin(&tenant, &email, !off).await?;
+            println!(
+                "{email} in '{tenant}': Plattform-Verwaltung {}.",
+                if off { "entzogen" } else { "erteilt" }
+            );
+            Ok(())
+        }
+        Command::Tenant { command } => {
+            // No demo seeding here: a platform that deleted the demo tenant keeps it deleted.
+            let app = open(&cfg).await?;
+            tenant::run(&app, command).await
+        }
         Command::Config { .. } => Ok(()),
     }
 }
@@ -304,7 +338,13 @@ async fn retrain(cfg: &lotse_app::Config, tenant: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-async fn add_user(cfg: &lotse_app::Config, tenant: &str, role: &str, email: &str) -> Result<()> {
+async fn add_user(
+    cfg: &lotse_app::Config,
+    tenant: &str,
+    role: &str,
+    email: &str,
+    platform_admin: bool,
+) -> Result<()> {
     use std::io::IsTerminal as _;
     let role: lotse_app::Role = role.parse()?;
     let email = lotse_app::staff::normalize_email(email);
@@ -329,6 +369,10 @@ async fn add_user(cfg: &lotse_app::Config, tenant: &str, role: &str, email: &str
         .add_user(tenant, email, role, password.as_deref())
         .await
         .with_context(|| format!("creating the account '{email}' in '{tenant}'"))?;
+    if platform_admin {
+        app.set_platform_admin(tenant, email, true).await?;
+        println!("{email} hat das Recht zur Plattform-Verwaltung (/admin/plattform).");
+    }
     match one_time {
         Some(pw) => println!(
             "Konto {email} ({role}) in '{tenant}' angelegt.\nEinmal-Passwort: {pw}\nBei der ersten Anmeldung unter /admin/login muss es geändert werden."

@@ -7,6 +7,7 @@ mod inbox;
 mod languages;
 mod retention;
 mod retrain;
+mod shared;
 mod staff;
 mod staff_totp;
 mod staff_users;

@@ -15,7 +15,9 @@ mod dashboard;
 mod history;
 mod inbox;
 mod page;
+mod platform;
 mod settings;
+mod shared;
 mod totp;
 mod users;
 
@@ -123,6 +125,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/admin/protokoll", get(settings::audit))
         .route("/admin/benutzer", get(users::list).post(users::act))
+        .route("/admin/plattform", get(platform::page).post(platform::act))
+        .route("/admin/gemeinsam", get(shared::page).post(shared::act))
+        .route(
+            "/admin/uebernehmen",
+            get(shared::adopt_page).post(shared::adopt),
+        )
         .route("/admin/{*rest}", get(page::not_found).post(page::not_found))
         .route_layer(middleware::from_fn_with_state(state.clone(), page_session));
     let api = Router::new()

@@ -23,6 +23,8 @@ pub struct Layout {
     pub can_audit: bool,
     /// Whether the navigation offers user management (admins).
     pub can_admin: bool,
+    /// Whether the navigation offers the platform page (platform admins).
+    pub platform: bool,
     /// Which navigation entry is current (`antworten`, `eingang`, `konsole`, `passwort`).
     pub nav: &'static str,
 }
@@ -46,6 +48,7 @@ impl Layout {
             csrf: staff.csrf_token.clone(),
             can_audit: staff.role >= lotse_app::Role::Reviewer,
             can_admin: staff.role >= lotse_app::Role::Admin,
+            platform: staff.platform_admin,
             nav,
         }
     }

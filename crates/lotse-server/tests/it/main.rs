@@ -9,6 +9,7 @@ mod admin_users;
 mod admin_workflow;
 mod security;
 mod statistik;
+mod tenants;
 
 use axum::Router;
 use axum::body::Body;

@@ -1,6 +1,7 @@
 //! Store tests: versions, durability across reopen and across kill -9, and tenant isolation.
 
 mod crash;
+mod isolation;
 
 use lotse_core::content::Answer;
 use lotse_store::{Db, StoreError};
