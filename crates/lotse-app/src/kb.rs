@@ -100,6 +100,8 @@ pub struct TenantKb {
     pub by_id: HashMap<String, usize>,
     pub variables: HashMap<String, String>,
     pub fallback: AnswerView,
+    /// Whisper's initial prompt: the tenant's vocabulary (see [`crate::speech::vocabulary_prompt`]).
+    pub speech_prompt: String,
     /// The platform suspended the tenant: [`crate::App::kb`] refuses this knowledge.
     pub suspended: bool,
     /// Structured opening hours (tenant settings) for `{{jobcenter.oeffnungsstatus}}`.
@@ -168,6 +170,15 @@ impl TenantKb {
             })
             .collect();
         let index_answers = live.iter().map(|a| index_answer(a)).collect();
+        let speech_prompt = crate::speech::vocabulary_prompt(
+            live.iter().map(|a| {
+                let mut texts = vec![a.title.as_str()];
+                texts.extend(a.questions.iter().map(String::as_str));
+                texts.extend(a.keywords.iter().map(String::as_str));
+                texts
+            }),
+            synonyms,
+        );
         let synonyms = Synonyms::new(synonyms);
         // Vectors but no hybrid weights yet (the model arrived since): fit them now.
         let prior = prior.filter(|p| vectors.is_none() || p.hybrid.is_some());
@@ -210,6 +221,7 @@ impl TenantKb {
             by_id,
             variables,
             fallback,
+            speech_prompt,
             suspended: false,
             hours: None,
         }

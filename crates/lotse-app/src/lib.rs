@@ -21,6 +21,7 @@ pub mod retrain;
 pub mod semantic;
 pub mod settings;
 pub mod shared;
+pub mod speech;
 pub mod staff;
 pub mod stats;
 mod writer;
@@ -59,6 +60,12 @@ pub enum AppError {
     /// The staff member's role or the four-eyes rule does not allow this.
     #[error("not allowed: {0}")]
     Forbidden(String),
+    /// Speech input failed (not available, unusable audio, busy, nothing recognised).
+    #[error(transparent)]
+    Speech(#[from] lotse_speech::SpeechError),
+    /// The server has no text-to-speech program.
+    #[error("read-aloud is not available on this server")]
+    ReadAloudUnavailable,
     #[error("internal error: {0}")]
     Internal(String),
     /// The tenant is suspended by the platform: no answers, no sign-in.
@@ -121,6 +128,7 @@ struct Inner {
     pins: pins::Pins,
     /// Background rebuilds not yet finished (see [`App::settle`]).
     pending: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    speech: speech::Speech,
     /// The embedding model and its vector cache.
     semantic: Arc<semantic::Semantic>,
     /// Wakes the background task that embeds missing texts (see [`App::complete_vectors`]).
@@ -132,9 +140,20 @@ struct Inner {
 const EMBED_INLINE_MAX: usize = 48;
 
 impl App {
-    /// Opens the application on a database; loads every tenant's knowledge.
+    /// Opens the application on a database; loads every tenant's knowledge. Without speech input
+    /// (see [`App::with_recognizer`]).
     pub async fn new(db: Db, config: Config) -> Result<App, AppError> {
+        App::with_recognizer(db, config, Arc::new(lotse_speech::Unavailable)).await
+    }
+
+    /// Like [`App::new`], with a speech recogniser (whisper.cpp, or a fake in tests).
+    pub async fn with_recognizer(
+        db: Db,
+        config: Config,
+        recognizer: Arc<dyn lotse_speech::Recognizer>,
+    ) -> Result<App, AppError> {
         let writer = writer::Writer::spawn(db.clone());
+        let speech = speech::Speech::new(recognizer, &config.speech);
         let semantic = Arc::new(semantic::Semantic::new(&config));
         let app = App {
             inner: Arc::new(Inner {
@@ -145,6 +164,7 @@ impl App {
                 rebuild: tokio::sync::Mutex::new(()),
                 pins: pins::Pins::default(),
                 pending: std::sync::Mutex::new(Vec::new()),
+                speech,
                 semantic,
                 vectors_wanted: Arc::new(tokio::sync::Notify::new()),
             }),

@@ -128,6 +128,17 @@ pub fn markdown_to_text(markdown: &str) -> String {
         match event {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
             Event::SoftBreak | Event::HardBreak => out.push(' '),
+            // Inline markup (emphasis, links) ends inside a sentence; only blocks end a line.
+            Event::End(
+                TagEnd::Strong
+                | TagEnd::Emphasis
+                | TagEnd::Strikethrough
+                | TagEnd::Link
+                | TagEnd::Image
+                | TagEnd::Superscript
+                | TagEnd::Subscript,
+            ) => {}
+            Event::End(TagEnd::TableCell) if !out.ends_with(['\n', ' ']) => out.push(' '),
             Event::End(_) if !out.ends_with(['\n', ' ']) => out.push('\n'),
             _ => {}
         }
@@ -148,6 +159,16 @@ mod tests {
         );
         assert_eq!(fill_placeholders("offen {{ ", &vars), "offen {{ ");
         assert_eq!(placeholders("{{a}} und {{ b.c }}"), vec!["a", "b.c"]);
+    }
+
+    #[test]
+    fn plain_text_keeps_sentences_whole_and_reads_links_by_name() {
+        assert_eq!(
+            markdown_to_text(
+                "# Miete\n\nDie **Miete** zahlt [das Amt](https://x.example/a).\n\n- eins\n- zwei"
+            ),
+            "Miete\nDie Miete zahlt das Amt.\neins\nzwei"
+        );
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! The public JSON API (SPEC §3) and its OpenAPI description.
 
 use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
@@ -98,6 +101,11 @@ pub struct WidgetConfig {
     pub color: String,
     /// Whether speech input is available on this server.
     pub speech: bool,
+    /// Send a transcript at once instead of leaving it in the input box to check.
+    pub speech_auto_send: bool,
+    /// Whether the server reads answers aloud (`GET …/answers/{id}/speech`) for browsers
+    /// without a German voice of their own.
+    pub read_aloud: bool,
     pub privacy_url: String,
 }
 
@@ -214,26 +222,79 @@ pub async fn widget_config(
             .get("widget.farbe")
             .cloned()
             .unwrap_or_else(|| "#005ca9".into()),
-        speech: false,
+        speech: state.app.speech_available(),
+        speech_auto_send: state.app.config().speech.auto_send,
+        read_aloud: state.app.read_aloud_available(),
         privacy_url: format!("/t/{tenant}/datenschutz"),
         tenant,
     }))
 }
 
-/// Speech input: audio (16 kHz mono WAV) to text. Not available in this build.
+/// A transcript (`POST /api/v1/tenants/{tenant}/transcribe`).
+#[derive(Serialize, ToSchema)]
+pub struct TranscribeResponse {
+    pub text: String,
+    /// Length of the recording.
+    pub duration_ms: u64,
+    /// Language of recognition (`de`).
+    pub language: String,
+}
+
+/// Speech input: a WAV recording (16 kHz, mono, 16-bit PCM, at most 30 s) to text. The widget
+/// records, decodes and resamples in the browser and uploads the WAV as the request body.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/transcribe", params(("tenant" = String, Path)),
-    responses((status = 503, description = "`speech_unavailable`: this server has no speech model", body = ErrorBody), (status = 404, body = ErrorBody)))]
+    request_body(content = Vec<u8>, content_type = "audio/wav", description = "WAV, 16 kHz mono 16-bit PCM"),
+    responses(
+        (status = 200, body = TranscribeResponse),
+        (status = 404, description = "`tenant_not_found`", body = ErrorBody),
+        (status = 413, description = "`audio_too_large`", body = ErrorBody),
+        (status = 415, description = "`audio_not_wav`, `audio_format_unsupported`", body = ErrorBody),
+        (status = 422, description = "`audio_too_long`, `audio_too_short`, `speech_not_understood`", body = ErrorBody),
+        (status = 503, description = "`speech_unavailable` (no model on this server), `speech_busy` (with Retry-After)", body = ErrorBody),
+    ))]
 pub async fn transcribe(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
-) -> Result<Json<OkResponse>, ApiError> {
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<TranscribeResponse>, ApiError> {
     state.app.kb(&tenant)?;
-    Err(ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "speech_unavailable",
-        "Die Spracheingabe ist auf diesem Server nicht eingerichtet. Bitte tippen Sie Ihre Frage.",
-        "Speech recognition is not available on this server.",
-    ))
+    if !state.app.speech_available() {
+        return Err(lotse_app::AppError::Speech(lotse_speech::SpeechError::Unavailable).into());
+    }
+    let body = body.map_err(|_| crate::error::audio_too_large())?;
+    let started = std::time::Instant::now();
+    let t = state.app.transcribe(&tenant, &body).await?;
+    metrics::counter!("lotse_transcriptions_total").increment(1);
+    metrics::histogram!("lotse_transcribe_seconds").record(started.elapsed().as_secs_f64());
+    Ok(Json(TranscribeResponse {
+        text: t.text,
+        duration_ms: t.duration_ms,
+        language: t.language,
+    }))
+}
+
+/// An answer read aloud (WAV, German, espeak-ng on the server), for browsers without a German
+/// voice. Cached per answer version.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/answers/{id}/speech",
+    params(("tenant" = String, Path), ("id" = String, Path)),
+    responses(
+        (status = 200, description = "WAV audio", content_type = "audio/wav"),
+        (status = 404, description = "`tenant_not_found` or `answer_not_found`", body = ErrorBody),
+        (status = 503, description = "`read_aloud_unavailable`: no espeak-ng on this server", body = ErrorBody),
+    ))]
+pub async fn answer_speech(
+    State(state): State<AppState>,
+    Path((tenant, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let wav = state.app.read_aloud(&tenant, &id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "audio/wav"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        wav.as_ref().clone(),
+    )
+        .into_response())
 }
 
 #[derive(OpenApi)]
@@ -248,6 +309,7 @@ pub async fn transcribe(
         feedback,
         widget_config,
         transcribe,
+        answer_speech,
         crate::health::healthz,
         crate::health::readyz
     ),
@@ -260,6 +322,7 @@ pub async fn transcribe(
         FeedbackRequest,
         OkResponse,
         WidgetConfig,
+        TranscribeResponse,
         ErrorBody
     ))
 )]

@@ -7,6 +7,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lotse_app::AppError;
+use lotse_speech::{AudioError, SpeechError};
 use serde::Serialize;
 
 /// An error response: `{"error": {"code", "message", "message_en"}}`.
@@ -152,6 +153,13 @@ impl From<AppError> for ApiError {
                 "Dazu fehlt Ihnen die Berechtigung.",
                 m,
             ),
+            AppError::Speech(e) => speech_error(e),
+            AppError::ReadAloudUnavailable => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "read_aloud_unavailable",
+                "Das Vorlesen ist auf diesem Server nicht eingerichtet.",
+                "Read-aloud is not available on this server.",
+            ),
             AppError::PublishImpact(impact) => {
                 let n = impact.len();
                 ApiError {
@@ -211,6 +219,77 @@ impl From<JsonRejection> for ApiError {
             ),
         }
     }
+}
+
+/// Speech input errors: each a stable code and a sentence the widget can show as it is.
+fn speech_error(e: SpeechError) -> ApiError {
+    match e {
+        SpeechError::Unavailable => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "speech_unavailable",
+            "Die Spracheingabe ist auf diesem Server nicht eingerichtet. Bitte tippen Sie Ihre Frage.",
+            "Speech recognition is not available on this server.",
+        ),
+        SpeechError::Busy { retry_after_secs } => ApiError {
+            retry_after: Some(retry_after_secs),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "speech_busy",
+                "Die Spracheingabe ist gerade ausgelastet. Bitte versuchen Sie es in ein paar Sekunden noch einmal oder tippen Sie Ihre Frage.",
+                "Speech recognition is busy; retry after the given seconds.",
+            )
+        },
+        SpeechError::InvalidAudio(AudioError::NotWav) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "audio_not_wav",
+            "Die Aufnahme muss eine WAV-Datei sein.",
+            "The body must be a WAV file (16 kHz, mono, 16-bit PCM).",
+        ),
+        SpeechError::InvalidAudio(AudioError::WrongFormat {
+            rate,
+            channels,
+            bits,
+        }) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "audio_format_unsupported",
+            "Die Aufnahme hat ein falsches Format: nötig sind 16 kHz, mono, 16 Bit.",
+            format!(
+                "WAV must be 16 kHz mono 16-bit PCM; got {rate} Hz, {channels} channel(s), {bits} bit."
+            ),
+        ),
+        SpeechError::InvalidAudio(AudioError::TooLong { max_secs }) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "audio_too_long",
+            format!("Die Aufnahme ist zu lang. Bitte sprechen Sie höchstens {max_secs} Sekunden."),
+            format!("The recording is longer than {max_secs} seconds."),
+        ),
+        SpeechError::InvalidAudio(AudioError::TooShort) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "audio_too_short",
+            "Die Aufnahme ist zu kurz. Bitte halten Sie die Taste gedrückt, während Sie sprechen.",
+            "The recording is empty or shorter than a quarter second.",
+        ),
+        SpeechError::NotUnderstood => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "speech_not_understood",
+            "Ich habe Sie leider nicht verstanden. Bitte sprechen Sie noch einmal oder tippen Sie Ihre Frage.",
+            "No speech was recognised in the recording.",
+        ),
+        SpeechError::Failed(m) => {
+            tracing::error!(error = %m, "transcription failed");
+            ApiError::internal()
+        }
+    }
+}
+
+/// An audio upload over the size limit.
+pub fn audio_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "audio_too_large",
+        "Die Aufnahme ist zu groß. Bitte fassen Sie Ihre Frage kürzer.",
+        "The audio upload is larger than the limit.",
+    )
 }
 
 pub fn payload_too_large() -> ApiError {

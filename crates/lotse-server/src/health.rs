@@ -17,8 +17,10 @@ pub struct Readiness {
     pub status: String,
     pub database: String,
     pub tenants: usize,
-    /// Speech recognition: `unavailable` in builds without the speech feature or model.
+    /// Speech recognition: `ok`, or `unavailable` in builds without the speech feature or model.
     pub speech: String,
+    /// Read-aloud on the server: `ok`, or `unavailable` without espeak-ng.
+    pub read_aloud: String,
     /// Semantic matching (the embedding model): `ready`, `loading`, `model_missing`,
     /// `not_built`, `disabled` or `failed`. Lotse answers in every state; without the model,
     /// from the words alone.
@@ -48,7 +50,8 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
         status: if ready { "ready" } else { "not_ready" }.into(),
         database: if db_ok { "ok" } else { "unavailable" }.into(),
         tenants,
-        speech: "unavailable".into(),
+        speech: availability(state.app.speech_available()),
+        read_aloud: availability(state.app.read_aloud_available()),
         embeddings: semantic.label().into(),
         embeddings_detail: semantic.describe(),
         embedded_texts: state.app.semantic().cached(),
@@ -61,4 +64,8 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
         },
         Json(body),
     )
+}
+
+fn availability(ok: bool) -> String {
+    if ok { "ok" } else { "unavailable" }.into()
 }

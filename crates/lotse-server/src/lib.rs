@@ -75,6 +75,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(state: AppState) -> Router {
     let limits = &state.app.config().limits;
     let body_limit = limits.max_body_bytes;
+    // Recordings are larger than questions: the transcribe route has its own limit (30 s of
+    // 16 kHz 16-bit audio is ~1 MB); the outer limit lets them through to it.
+    let audio_limit = state.app.config().speech.max_audio_bytes();
     let timeout = Duration::from_secs(state.app.config().server.request_timeout_secs.max(1));
 
     // The widget is embedded on job centres' own sites, so the public API answers any origin.
@@ -88,7 +91,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tenants/{tenant}/feedback", post(api::feedback))
         .route("/api/v1/tenants/{tenant}/answers/{id}", get(api::answer))
         .route("/api/v1/tenants/{tenant}/config", get(api::widget_config))
-        .route("/api/v1/tenants/{tenant}/transcribe", post(api::transcribe))
+        .route(
+            "/api/v1/tenants/{tenant}/transcribe",
+            post(api::transcribe).layer(DefaultBodyLimit::max(audio_limit)),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/answers/{id}/speech",
+            get(api::answer_speech),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(cors.clone());
 
@@ -114,7 +124,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(pages::openapi_json))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit.max(audio_limit)))
         .layer(middleware::from_fn(map_plain_errors))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -194,6 +204,7 @@ async fn not_found() -> ApiError {
 /// Rewrites bodies that tower layers produce as plain text (413, 408/503 timeouts, 405) into
 /// the common JSON error format.
 async fn map_plain_errors(request: Request, next: Next) -> Response {
+    let audio = request.uri().path().ends_with("/transcribe");
     let response = next.run(request).await;
     let is_json = response
         .headers()
@@ -203,6 +214,7 @@ async fn map_plain_errors(request: Request, next: Next) -> Response {
         return response;
     }
     match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE if audio => error::audio_too_large().into_response(),
         StatusCode::PAYLOAD_TOO_LARGE => error::payload_too_large().into_response(),
         StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -1,7 +1,22 @@
-//! Speech-to-text for Lotse behind a small trait, so that everything around speech can be
-//! tested with a fake. The whisper.cpp implementation comes behind the `speech` cargo feature
-//! (not built yet: this crate currently offers the trait and the "unavailable" recogniser).
-//! This crate knows nothing about HTTP, tenants or the answering engine.
+//! Speech for Lotse: speech-to-text behind the small [`Recognizer`] trait (so everything around
+//! speech is tested with [`Fake`]), the WAV format the server accepts ([`wav`]), a [`Gate`] that
+//! keeps transcriptions from overrunning the machine, the catalogue of whisper.cpp model files
+//! ([`models`]) and read-aloud through espeak-ng as a separate program ([`tts`]).
+//!
+//! The whisper.cpp recogniser ([`whisper::Whisper`]) is behind the `speech` cargo feature, because
+//! it compiles whisper.cpp with cmake. This crate knows nothing about HTTP, tenants or the
+//! answering engine; the domain prompt comes from the caller.
+
+pub mod models;
+pub mod tts;
+pub mod wav;
+#[cfg(feature = "speech")]
+pub mod whisper;
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub use wav::AudioError;
 
 /// Why a transcription failed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -9,7 +24,15 @@ pub enum SpeechError {
     #[error("speech recognition is not available on this server")]
     Unavailable,
     #[error("the audio is not usable: {0}")]
-    InvalidAudio(String),
+    InvalidAudio(#[from] AudioError),
+    /// All transcription slots are taken; try again after `retry_after_secs`.
+    #[error("speech recognition is busy")]
+    Busy { retry_after_secs: u64 },
+    /// The recording held no recognisable words.
+    #[error("no speech recognised")]
+    NotUnderstood,
+    #[error("speech recognition failed: {0}")]
+    Failed(String),
 }
 
 /// A transcript of spoken audio.
@@ -40,6 +63,159 @@ impl Recognizer for Unavailable {
     }
 }
 
+/// A recogniser for tests: returns a fixed text for any audio (an empty text means "not
+/// understood"), remembers the prompts it was given, and can hold each call until released.
+pub struct Fake {
+    text: String,
+    prompts: Mutex<Vec<String>>,
+    hold: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+}
+
+impl Fake {
+    pub fn new(text: &str) -> Fake {
+        Fake {
+            text: text.to_owned(),
+            prompts: Mutex::new(Vec::new()),
+            hold: Mutex::new(None),
+        }
+    }
+
+    /// Makes every call wait for a message on the returned sender (to test the queue).
+    pub fn held(text: &str) -> (Fake, std::sync::mpsc::Sender<()>) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let fake = Fake::new(text);
+        *fake
+            .hold
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(rx);
+        (fake, tx)
+    }
+
+    /// The prompts of all calls so far.
+    pub fn prompts(&self) -> Vec<String> {
+        self.prompts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Recognizer for Fake {
+    fn transcribe(&self, samples: &[f32], prompt: &str) -> Result<Transcript, SpeechError> {
+        self.prompts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(prompt.to_owned());
+        if let Some(rx) = &*self
+            .hold
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
+            let _ = rx.recv();
+        }
+        let text = clean_transcript(&self.text);
+        if text.is_empty() {
+            return Err(SpeechError::NotUnderstood);
+        }
+        Ok(Transcript {
+            text,
+            duration_ms: duration_ms(samples),
+            language: "de".into(),
+        })
+    }
+    fn available(&self) -> bool {
+        true
+    }
+}
+
+/// Length of 16 kHz audio in milliseconds.
+pub fn duration_ms(samples: &[f32]) -> u64 {
+    samples.len() as u64 * 1000 / u64::from(wav::SAMPLE_RATE)
+}
+
+/// Whisper's text without what it adds around speech: bracketed sound labels (`[Musik]`,
+/// `(Applaus)`, `*Husten*`), the subtitle credits it learnt from films, and surplus spaces.
+pub fn clean_transcript(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let (mut depth, mut starred) = (0usize, false);
+    for c in raw.chars() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth = depth.saturating_sub(1),
+            '*' => starred = !starred,
+            _ if depth == 0 && !starred => out.push(c),
+            _ => {}
+        }
+    }
+    let lower = out.to_lowercase();
+    if lower.contains("untertitel")
+        && (lower.contains("zdf") || lower.contains("amara") || lower.contains("im auftrag"))
+    {
+        return String::new();
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Admission to the recogniser: one transcription runs at a time (two cores cannot do two
+/// without both getting slow), up to `queue` more wait their turn, and anything beyond is
+/// refused at once so that requests never pile up and time out.
+pub struct Gate {
+    /// Running plus waiting.
+    admitted: AtomicUsize,
+    capacity: usize,
+    run: Mutex<()>,
+}
+
+/// A place in the gate; the slot is free again when it is dropped.
+pub struct Ticket<'a> {
+    gate: &'a Gate,
+}
+
+impl Gate {
+    pub fn new(queue: usize) -> Gate {
+        Gate {
+            admitted: AtomicUsize::new(0),
+            capacity: queue + 1,
+            run: Mutex::new(()),
+        }
+    }
+
+    /// A ticket, or `None` when the queue is full.
+    pub fn try_enter(&self) -> Option<Ticket<'_>> {
+        let mut now = self.admitted.load(Ordering::Acquire);
+        loop {
+            if now >= self.capacity {
+                return None;
+            }
+            match self
+                .admitted
+                .compare_exchange(now, now + 1, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return Some(Ticket { gate: self }),
+                Err(actual) => now = actual,
+            }
+        }
+    }
+}
+
+impl Ticket<'_> {
+    /// Waits for the turn and runs `f` as the only transcription.
+    pub fn run<T>(self, f: impl FnOnce() -> T) -> T {
+        let _turn = self
+            .gate
+            .run
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f()
+    }
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        self.gate.admitted.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +226,46 @@ mod tests {
         assert_eq!(
             Unavailable.transcribe(&[0.0; 160], ""),
             Err(SpeechError::Unavailable)
+        );
+    }
+
+    #[test]
+    fn gate_admits_one_running_plus_the_queue_and_frees_slots() {
+        let gate = Gate::new(1);
+        let a = gate.try_enter().expect("first");
+        let b = gate.try_enter().expect("queued");
+        assert!(gate.try_enter().is_none());
+        drop(a);
+        let c = gate.try_enter().expect("slot freed");
+        assert_eq!(b.run(|| 7), 7);
+        drop(c);
+        assert!(gate.try_enter().is_some());
+    }
+
+    #[test]
+    fn transcripts_lose_sound_labels_and_subtitle_credits() {
+        assert_eq!(
+            clean_transcript(" [Musik] Wie beantrage ich  Bürgergeld? (Applaus)"),
+            "Wie beantrage ich Bürgergeld?"
+        );
+        assert_eq!(clean_transcript("*Husten* Miete"), "Miete");
+        assert_eq!(clean_transcript("Untertitel im Auftrag des ZDF, 2020"), "");
+    }
+
+    #[test]
+    fn fake_remembers_prompts_and_reports_silence_as_not_understood() {
+        let fake = Fake::new("Wer zahlt die Miete?");
+        let t = fake
+            .transcribe(&[0.0; 32_000], "Jobcenter")
+            .expect("test setup");
+        assert_eq!(
+            (t.text.as_str(), t.duration_ms),
+            ("Wer zahlt die Miete?", 2000)
+        );
+        assert_eq!(fake.prompts(), vec!["Jobcenter"]);
+        assert_eq!(
+            Fake::new("[Musik]").transcribe(&[0.0; 160], ""),
+            Err(SpeechError::NotUnderstood)
         );
     }
 }

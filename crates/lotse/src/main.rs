@@ -3,6 +3,7 @@
 
 mod config;
 mod eval;
+mod speech;
 mod tenant;
 
 use std::io::Read as _;
@@ -91,6 +92,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Speech models (whisper.cpp): list, check, install.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
     /// Configuration commands.
     Config {
         #[command(subcommand)]
@@ -124,6 +130,22 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+enum ModelsCommand {
+    /// The known model files and which are installed.
+    List,
+    /// Check a model file's size and checksum (default: the configured model).
+    Check { file: Option<PathBuf> },
+    /// Install a model into the data directory: from a local file, or downloaded from its
+    /// official address.
+    Install {
+        /// base, base-q8_0, base-q5_1, small (or a file name such as ggml-base.bin)
+        name: String,
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum ConfigCommand {
     /// Print the effective configuration (defaults < lotse.toml < LOTSE__… environment).
     Print,
@@ -131,6 +153,10 @@ enum ConfigCommand {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Serve { .. }) {
+        // Before any thread starts: may re-execute the process with OMP_WAIT_POLICY set.
+        speech::ensure_passive_openmp();
+    }
     let mut cfg = config::load(cli.config.as_deref(), &config::env_vars())?;
     if let Some(dir) = &cli.data_dir {
         cfg.server.data_dir = dir.clone();
@@ -144,6 +170,16 @@ fn main() -> Result<()> {
     cfg.validate()
         .map_err(anyhow::Error::msg)
         .context("invalid configuration")?;
+    if let Command::Models { command } = &cli.command {
+        return match command {
+            ModelsCommand::List => {
+                speech::list(&cfg);
+                Ok(())
+            }
+            ModelsCommand::Check { file } => speech::check_file(&cfg, file.as_deref()),
+            ModelsCommand::Install { name, from } => speech::install(&cfg, name, from.as_deref()),
+        };
+    }
     if let Command::Config {
         command: ConfigCommand::Print,
     } = &cli.command
@@ -163,8 +199,15 @@ fn main() -> Result<()> {
 }
 
 fn init_logging(log: &lotse_app::config::LogConfig) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&log.level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // whisper.cpp reports every step of loading a model at info level: keep it to warnings
+    // unless the configured filter names it.
+    let level = if log.level.contains("whisper_rs") {
+        log.level.clone()
+    } else {
+        format!("{},whisper_rs=warn", log.level)
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,whisper_rs=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -284,7 +327,7 @@ async fn run(command: Command, cfg: lotse_app::Config) -> Result<()> {
             let app = open(&cfg).await?;
             tenant::run(&app, command).await
         }
-        Command::Config { .. } => Ok(()),
+        Command::Config { .. } | Command::Models { .. } => Ok(()),
     }
 }
 
@@ -440,7 +483,16 @@ fn print_reply(e: &lotse_app::Explained, explain: bool) {
 
 async fn serve(cfg: lotse_app::Config) -> Result<()> {
     let started = std::time::Instant::now();
-    let app = open(&cfg).await?;
+    let db = if cfg.database.url.is_empty() {
+        Db::open_dir(&cfg.server.data_dir).await
+    } else {
+        Db::open_url(&cfg.database.url).await
+    }
+    .context("opening the database")?;
+    let recognizer = speech::recognizer(&cfg);
+    let app = App::with_recognizer(db, cfg.clone(), recognizer)
+        .await
+        .context("loading the knowledge")?;
     if app.seed_demo().await? {
         tracing::info!("created the demo tenant 'demo' with the built-in knowledge base");
     }

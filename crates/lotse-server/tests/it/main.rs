@@ -8,6 +8,7 @@ mod admin_totp;
 mod admin_users;
 mod admin_workflow;
 mod security;
+mod speech;
 mod statistik;
 mod tenants;
 
@@ -279,6 +280,10 @@ async fn pages_assets_health_and_docs() {
     assert_eq!(body["speech"], "unavailable");
     let (status, _, body, _) = send(&r, get("/api/v1/tenants/demo/config")).await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["speech"], false,
+        "no model: the widget hides the microphone"
+    );
     assert_eq!(body["name"], "Kommunales Jobcenter Musterkreis");
     let (status, _, _, text) = send(&r, get("/api/docs")).await;
     assert_eq!(status, StatusCode::OK);

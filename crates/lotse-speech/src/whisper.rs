@@ -1,0 +1,148 @@
+//! The whisper.cpp recogniser (crate `whisper-rs`), for standard ggml model files such as
+//! `ggml-base.bin`. Tuned for short questions on a small CPU (see `../shared/models.md`):
+//!
+//! - only the spoken length is encoded (`audio_ctx = seconds·50 + 64` instead of the full 30 s
+//!   window), which makes a 5 s question several times cheaper;
+//! - greedy decoding with a token cap, so a repetition loop cannot run away;
+//! - German, no timestamps, one segment, the tenant's vocabulary as the initial prompt.
+//!
+//! whisper.cpp is built with OpenMP; its threads must not spin while waiting, so run the process
+//! with `OMP_WAIT_POLICY=PASSIVE` (`lotse serve` arranges that itself).
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use whisper_rs::{
+    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
+};
+
+use crate::{Recognizer, SpeechError, Transcript, clean_transcript, duration_ms};
+
+/// Recognition settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub threads: usize,
+    /// Most tokens in a transcript (a question is rarely over 60).
+    pub max_tokens: u32,
+    pub language: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            threads: 2,
+            max_tokens: 96,
+            language: "de".into(),
+        }
+    }
+}
+
+/// A loaded whisper.cpp model with one decoding state (transcriptions take turns; the
+/// [`crate::Gate`] in front decides who waits).
+pub struct Whisper {
+    state: Mutex<WhisperState>,
+    // The context must outlive the state; whisper-rs keeps it alive through the state too.
+    _ctx: WhisperContext,
+    settings: Settings,
+}
+
+impl Whisper {
+    /// Loads a model file. Fails with [`SpeechError::Failed`] if it is not a whisper.cpp model.
+    pub fn load(path: &Path, settings: Settings) -> Result<Whisper, SpeechError> {
+        whisper_rs::install_logging_hooks();
+        let path_str = path
+            .to_str()
+            .ok_or_else(|| SpeechError::Failed("model path is not UTF-8".into()))?;
+        let mut params = WhisperContextParameters::default();
+        params.use_gpu(false);
+        let ctx = WhisperContext::new_with_params(path_str, params)
+            .map_err(|e| SpeechError::Failed(format!("loading {}: {e}", path.display())))?;
+        let state = ctx
+            .create_state()
+            .map_err(|e| SpeechError::Failed(format!("creating the decoder state: {e}")))?;
+        Ok(Whisper {
+            state: Mutex::new(state),
+            _ctx: ctx,
+            settings,
+        })
+    }
+}
+
+/// Encoder positions for `samples`: 50 per second plus a margin, at most the full window.
+pub fn audio_ctx(samples: usize) -> i32 {
+    let secs = samples.div_ceil(crate::wav::SAMPLE_RATE as usize);
+    i32::try_from(secs * 50 + 64).unwrap_or(1500).min(1500)
+}
+
+impl Recognizer for Whisper {
+    fn transcribe(&self, samples: &[f32], prompt: &str) -> Result<Transcript, SpeechError> {
+        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        params.set_n_threads(i32::try_from(self.settings.threads.max(1)).unwrap_or(2));
+        params.set_language(Some(&self.settings.language));
+        params.set_translate(false);
+        params.set_no_context(true);
+        params.set_single_segment(true);
+        params.set_no_timestamps(true);
+        params.set_print_special(false);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_timestamps(false);
+        params.set_suppress_blank(true);
+        params.set_max_tokens(i32::try_from(self.settings.max_tokens).unwrap_or(96));
+        params.set_audio_ctx(audio_ctx(samples.len()));
+        // Retries at higher temperature cost a full decode each; a question is short enough
+        // that the first greedy pass is kept.
+        params.set_temperature_inc(0.0);
+        if !prompt.is_empty() {
+            params.set_initial_prompt(prompt);
+        }
+        // Whisper expects at least one second; pad short clips with silence.
+        let mut padded;
+        let input = if samples.len() < 16_000 + 1_600 {
+            padded = samples.to_vec();
+            padded.resize(16_000 + 1_600, 0.0);
+            &padded[..]
+        } else {
+            samples
+        };
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state
+            .full(params, input)
+            .map_err(|e| SpeechError::Failed(format!("whisper: {e}")))?;
+        let mut raw = String::new();
+        for segment in state.as_iter() {
+            if let Ok(text) = segment.to_str_lossy() {
+                raw.push_str(&text);
+            }
+        }
+        drop(state);
+        let text = clean_transcript(&raw);
+        if text.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
+            return Err(SpeechError::NotUnderstood);
+        }
+        Ok(Transcript {
+            text,
+            duration_ms: duration_ms(samples),
+            language: self.settings.language.clone(),
+        })
+    }
+
+    fn available(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audio_ctx_covers_the_spoken_length_only() {
+        assert_eq!(audio_ctx(16_000 * 5), 314);
+        assert_eq!(audio_ctx(16_000 * 2 + 1), 214);
+        assert_eq!(audio_ctx(16_000 * 60), 1500);
+    }
+}
