@@ -398,6 +398,7 @@ svg { width: 1.5em; height: 1.5em; display: block; }
 
 .header { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; padding-block: 12px; padding-inline: 16px 10px; background: var(--accent); color: #fff; }
 .header-text { flex: 1; min-width: 0; }
+.logo { flex: none; max-height: 40px; max-width: 96px; padding: 2px; border-radius: 4px; background: #fff; }
 .name { margin: 0; font-size: 1.0625em; font-weight: 700; line-height: 1.3; overflow-wrap: anywhere; }
 .subtitle { margin: 2px 0 0; font-size: .8125em; line-height: 1.35; }
 .close { flex: none; width: 44px; height: 44px; display: flex; align-items: center; justify-content: center; padding: 0; border: 0; border-radius: 8px; background: transparent; color: #fff; }
@@ -797,6 +798,7 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
     api.config()
       .then((config) => {
         applyConfig(ui, links, config);
+        offerLanguages(config.languages);
         state.autoSend = Boolean(config.speech_auto_send);
         state.readAloudServer = Boolean(config.read_aloud);
         // The microphone only where the server transcribes and the browser can record
@@ -816,6 +818,26 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
         state.easy = !state.easy;
         ui.easy.setAttribute('aria-pressed', String(state.easy));
       });
+    }
+
+    /**
+     * Only the languages the job centre offers stay in the switch (German always); the Leichte
+     * Sprache switch only if it is offered. A language asked for by the browser or data-lang but
+     * not offered falls back to German.
+     */
+    function offerLanguages(languages) {
+      if (!Array.isArray(languages)) return;
+      const offered = new Set(['de', ...languages]);
+      for (const option of [...ui.langSelect.options]) {
+        if (!offered.has(option.value)) option.remove();
+      }
+      ui.langSelect.closest('.lang').hidden = ui.langSelect.options.length < 2;
+      if (!offered.has('de-x-ls')) {
+        ui.easy.hidden = true;
+        state.easy = false;
+        ui.easy.setAttribute('aria-pressed', 'false');
+      }
+      if (!offered.has(LANG)) setLanguage('de');
     }
 
     /** Switches the interface language live; the conversation stays as it is. */
@@ -1343,6 +1365,10 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
       Object.assign(ui.name, { lang: 'de', textContent: config.name });
     }
     ui.root.style.setProperty('--accent', accessibleAccent(config.color));
+    // The job centre's logo beside its name: decorative (the name is the text), http(s) only.
+    const logo = config.logo_url ? links.resolve(config.logo_url) : null;
+    ui.logo.hidden = !(logo && ['http:', 'https:'].includes(logo.protocol));
+    if (!ui.logo.hidden) ui.logo.src = logo.href;
     const privacy = config.privacy_url ? links.resolve(config.privacy_url) : null;
     ui.privacyLink.replaceChildren();
     if (privacy) ui.privacyLink.append(' ', links.link(privacy.href, el('span', { t: 'privacyLink' })));
@@ -1359,7 +1385,8 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
     const titleId = 'lotse-title';
 
     ui.name = el('h2', { class: 'name', id: titleId, t: 'defaultName' });
-    const header = el('div', { class: 'header' },
+    ui.logo = el('img', { class: 'logo', alt: '', hidden: true });
+    const header = el('div', { class: 'header' }, ui.logo,
       el('div', { class: 'header-text' }, ui.name, el('p', { class: 'subtitle', t: 'subtitle' })));
 
     ui.log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions text' });

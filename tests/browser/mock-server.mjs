@@ -28,7 +28,11 @@ const TENANTS = {
   demo: DEMO,
   gruen: { ...DEMO, tenant: 'gruen', name: 'Jobcenter Grünstadt', color: '#1d6b38' },
   hell: { ...DEMO, tenant: 'hell', name: 'Jobcenter Hellingen', color: '#8ec5ff' },
+  // A job centre that offers only German and English (no Leichte Sprache) and has a logo.
+  klein: { ...DEMO, tenant: 'klein', name: 'Jobcenter Kleinstadt', languages: ['de', 'en'], logo_url: '/logo.svg' },
 };
+
+const LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 20"><rect width="40" height="20" fill="#1d6b38"/></svg>';
 
 const ANSWERS = {
   regelsatz: {
@@ -263,6 +267,10 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', delayMs = 
       return json(res, 405, errorBody('method_not_allowed', 'Nicht erlaubt.'));
     }
 
+    if (path === '/logo.svg') {
+      res.writeHead(200, { 'Content-Type': 'image/svg+xml' });
+      return res.end(LOGO);
+    }
     if (path === '/widget.js') {
       // Read on every request so a reload picks up edits while developing.
       res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });

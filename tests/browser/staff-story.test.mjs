@@ -264,7 +264,7 @@ describe('staff story: improve an answer, learn from the inbox', {
     // Wait until the save (POST, redirect, GET) has completed before loading the page again:
     // a reload while the form's navigation is still under way fails ("not attached to an
     // active page"), which happened on a loaded CI machine.
-    const reloaded = page.waitForResponse((r) => r.request().method() === 'GET' && r.url().endsWith('/admin/einstellungen'));
+    const reloaded = page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/admin/einstellungen');
     await page.getByRole('button', { name: 'Speichern' }).click();
     await reloaded;
     await page.goto(`${base}/admin/einstellungen`);

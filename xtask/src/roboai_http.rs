@@ -4,7 +4,7 @@
 //! and latency. `base` is the path of the `lotse` binary (e.g. target/release/lotse).
 
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -44,26 +44,9 @@ pub fn run(binary: &str, lines: &[Line]) -> Result<()> {
     if !status.success() {
         bail!("import failed");
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
     let started = Instant::now();
-    let mut server = Command::new(binary)
-        .args([
-            "--data-dir",
-            data.to_str().context("path")?,
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("LOTSE__RATE_LIMIT__ENABLED", "false")
-        .env("LOTSE__LOG__LEVEL", "warn")
-        .stdout(Stdio::null())
-        .spawn()?;
-    let result = ask_all(port, lines, started);
-    let _ = server.kill();
-    let _ = server.wait();
-    result
+    let server = crate::load::Server::start_in(binary, &data, dir)?;
+    ask_all(server.port(), lines, started)
 }
 
 fn ask_all(port: u16, lines: &[Line], started: Instant) -> Result<()> {

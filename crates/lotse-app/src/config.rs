@@ -30,6 +30,11 @@ pub struct ServerConfig {
     /// Mark the staff session cookie `Secure` (sent over HTTPS only). Turn on whenever Lotse
     /// is reached through TLS (directly or behind a reverse proxy).
     pub secure_cookies: bool,
+    /// Addresses of reverse proxies in front of Lotse (e.g. `["127.0.0.1"]`). For requests from
+    /// them the client is the last address in `X-Forwarded-For` that is not itself one of them;
+    /// otherwise that header is ignored (anyone could send it). Used only by the rate limit and
+    /// the per-address sign-in limit, and never stored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServerConfig {
@@ -39,6 +44,7 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("./lotse-data"),
             request_timeout_secs: 30,
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -106,6 +106,8 @@ pub struct TenantKb {
     pub suspended: bool,
     /// Structured opening hours (tenant settings) for `{{jobcenter.oeffnungsstatus}}`.
     pub hours: Option<OpeningHours>,
+    /// Web sites (`https://host[:port]`) allowed to embed the widget; empty: any.
+    pub allowed_origins: Vec<String>,
 }
 
 /// The reply when nothing matched: honest, with the tenant's contact options (SPEC §2.1).
@@ -224,6 +226,7 @@ impl TenantKb {
             speech_prompt,
             suspended: false,
             hours: None,
+            allowed_origins: Vec::new(),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! changes, and citizen questions are written (redacted) by a background writer in batches.
 
 pub mod builtin;
+pub mod cluster;
 pub mod config;
 pub mod dashboard;
 pub mod diff;
@@ -133,6 +134,10 @@ struct Inner {
     semantic: Arc<semantic::Semantic>,
     /// Wakes the background task that embeds missing texts (see [`App::complete_vectors`]).
     vectors_wanted: Arc<tokio::sync::Notify>,
+    /// The stored revision each tenant's live knowledge was built from (see `cluster.rs`).
+    revisions: std::sync::Mutex<HashMap<String, i64>>,
+    /// This process among several on one database (job claims, logs).
+    instance: String,
 }
 
 /// Knowledge-base texts without a vector that a rebuild embeds at once (a staff edit adds a few);
@@ -167,6 +172,8 @@ impl App {
                 speech,
                 semantic,
                 vectors_wanted: Arc::new(tokio::sync::Notify::new()),
+                revisions: std::sync::Mutex::new(HashMap::new()),
+                instance: uuid::Uuid::new_v4().to_string(),
             }),
         };
         // Build every tenant's index at start-up, as many at once as there are cores.
@@ -178,6 +185,7 @@ impl App {
             for t in chunk {
                 let (app, id) = (app.clone(), t.id.clone());
                 builds.spawn(async move {
+                    app.note_revision(&id, app.inner.db.revision(&id).await?);
                     let answers = app.inner.db.live_answers(&id).await?;
                     Ok::<_, AppError>((id.clone(), app.build_kb(&id, answers, None).await?))
                 });
@@ -275,7 +283,7 @@ impl App {
                     continue;
                 }
             }
-            if let Err(e) = self.reload_tenant(&tenant).await {
+            if let Err(e) = self.refresh_tenant(&tenant).await {
                 tracing::error!(error = %e, tenant, "re-indexing with vectors failed");
             }
         }
@@ -334,12 +342,68 @@ impl App {
         self.inner.kbs.store(Arc::new(map));
     }
 
-    /// Rebuilds a tenant's knowledge from the database and swaps it in. Answers keep being
-    /// served from the previous knowledge until the new one is ready.
+    /// After a change of a tenant's answers, variables, synonyms or settings: tells the other
+    /// instances (see `cluster.rs`), then rebuilds the tenant's knowledge here and swaps it in.
+    /// Answers keep being served from the previous knowledge until the new one is ready.
     pub async fn reload_tenant(&self, tenant: &str) -> Result<(), AppError> {
+        self.inner.db.announce_change(tenant).await?;
+        self.refresh_tenant(tenant).await?;
+        // Tenants subscribed to this one's shared knowledge get its change too (in the
+        // background: a base may have many subscribers; `settle` waits for them). Each is
+        // announced in turn, so the other instances rebuild them as well.
+        for subscriber in self.inner.db.subscribers(tenant).await? {
+            self.reload_soon(&subscriber);
+        }
+        Ok(())
+    }
+
+    /// Rebuilds a tenant's knowledge from the database and swaps it in, here only (another
+    /// instance's change, new vectors).
+    pub async fn refresh_tenant(&self, tenant: &str) -> Result<(), AppError> {
         let _guard = self.inner.rebuild.lock().await;
+        self.rebuild_locked(tenant).await
+    }
+
+    /// Like [`App::refresh_tenant`], but only when the stored revision differs from the one
+    /// the live knowledge was built from (checked under the rebuild lock, so a notification of
+    /// a change this instance made itself, or a burst of them, costs no extra rebuild).
+    /// Returns whether it rebuilt.
+    pub async fn refresh_if_stale(&self, tenant: &str) -> Result<bool, AppError> {
+        let _guard = self.inner.rebuild.lock().await;
+        let stored = self.inner.db.revision(tenant).await?;
+        if self.known_revision(tenant) == Some(stored) && self.kb_any(tenant).is_ok() {
+            return Ok(false);
+        }
+        self.rebuild_locked(tenant).await?;
+        Ok(true)
+    }
+
+    /// The revision a tenant's live knowledge was built from.
+    pub fn known_revision(&self, tenant: &str) -> Option<i64> {
+        self.inner
+            .revisions
+            .lock()
+            .ok()
+            .and_then(|r| r.get(tenant).copied())
+    }
+
+    fn note_revision(&self, tenant: &str, revision: i64) {
+        if let Ok(mut r) = self.inner.revisions.lock() {
+            r.insert(tenant.to_owned(), revision);
+        }
+    }
+
+    /// This process's id among several instances on one database.
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
+    }
+
+    async fn rebuild_locked(&self, tenant: &str) -> Result<(), AppError> {
         // Every pin up to here is saved already, so the knowledge read now contains it.
         let pinned_upto = self.inner.pins.current();
+        // Read before the content: a change after this point leaves the knowledge marked
+        // stale, so the next check rebuilds it again rather than missing it.
+        let revision = self.inner.db.revision(tenant).await?;
         let answers = self.inner.db.live_answers(tenant).await?;
         // A staff change keeps the tenant's calibration (quick: live within a second); the
         // nightly re-fit and start-up fit it anew.
@@ -355,12 +419,7 @@ impl App {
         map.insert(tenant.to_owned(), Arc::new(kb));
         self.inner.kbs.store(Arc::new(map));
         self.inner.pins.drop_upto(tenant, pinned_upto);
-        drop(_guard);
-        // Tenants subscribed to this one's shared knowledge get its change too (in the
-        // background: a base may have many subscribers; `settle` waits for them).
-        for subscriber in self.inner.db.subscribers(tenant).await? {
-            self.reload_soon(&subscriber);
-        }
+        self.note_revision(tenant, revision);
         Ok(())
     }
 
@@ -422,6 +481,7 @@ impl App {
         synonyms.extend(db.synonyms(tenant).await?);
         let suspended = t.suspended_at.is_some();
         let hours = hours::OpeningHours::from_settings(&t.settings);
+        let allowed_origins = settings::allowed_origins(&t.settings);
         let today = today();
         let semantic = self.inner.semantic.clone();
         let (kb, missing) = tokio::task::spawn_blocking(move || {
@@ -442,6 +502,7 @@ impl App {
                 TenantKb {
                     suspended,
                     hours,
+                    allowed_origins,
                     ..kb
                 },
                 missing,

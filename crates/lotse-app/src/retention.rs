@@ -105,10 +105,14 @@ pub async fn run_all(app: &App, now: i64) -> Vec<(String, Result<Outcome, AppErr
     results
 }
 
-/// The scheduler: once at start-up, then every 24 hours.
+/// The scheduler: once at start-up, then every 24 hours; with several instances on one
+/// database only the one that claims the day runs it.
 pub async fn daily(app: App) {
     loop {
-        run_all(&app, crate::now_ms()).await;
+        let now = crate::now_ms();
+        if crate::cluster::claim(&app, "retention", now).await {
+            run_all(&app, now).await;
+        }
         tokio::time::sleep(Duration::from_millis(DAY_MS.unsigned_abs())).await;
     }
 }

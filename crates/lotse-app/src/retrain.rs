@@ -267,12 +267,17 @@ pub fn until_next(now: i64, hour_utc: u32) -> i64 {
     if wait == 0 { DAY_MS } else { wait }
 }
 
-/// Runs [`run_all`] every night at `hour_utc` (UTC) for as long as the process lives.
+/// Runs [`run_all`] every night at `hour_utc` (UTC) for as long as the process lives (on one
+/// instance of several, see [`crate::cluster::claim`]).
 pub async fn nightly(app: App, hour_utc: u32) {
     loop {
         let wait = until_next(crate::now_ms(), hour_utc);
         tokio::time::sleep(Duration::from_millis(u64::try_from(wait).unwrap_or(0))).await;
-        run_all(&app, crate::now_ms()).await;
+        // Several instances on one database: one of them re-fits and records the day.
+        let now = crate::now_ms();
+        if crate::cluster::claim(&app, "retrain", now).await {
+            run_all(&app, now).await;
+        }
     }
 }
 

@@ -40,6 +40,25 @@ pub const WIDGET_LANGUAGES: &[(&str, &str)] = &[
     ("tr", "Türkisch"),
 ];
 
+/// The interface languages the widget offers for a tenant's settings: German first, then the
+/// tenant's choice in the order of [`WIDGET_LANGUAGES`]; every language when it has not chosen
+/// (no `languages` key), so existing tenants keep the full switch.
+pub fn widget_languages(settings: &serde_json::Value) -> Vec<String> {
+    let chosen: Option<Vec<&str>> = settings
+        .get("languages")
+        .and_then(serde_json::Value::as_array)
+        .map(|l| l.iter().filter_map(serde_json::Value::as_str).collect());
+    std::iter::once("de")
+        .chain(
+            WIDGET_LANGUAGES
+                .iter()
+                .map(|(code, _)| *code)
+                .filter(|code| chosen.as_ref().is_none_or(|c| c.contains(code))),
+        )
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The settings as the form shows them (all text).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TenantSettings {
@@ -80,6 +99,22 @@ pub fn is_origin(o: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
         && port.chars().all(|c| c.is_ascii_digit())
         && port.len() <= 5
+}
+
+/// The well-formed entries of the settings' `allowed_origins` (others are ignored, so a
+/// setting can never widen a policy).
+pub fn allowed_origins(settings: &serde_json::Value) -> Vec<String> {
+    settings
+        .get("allowed_origins")
+        .and_then(serde_json::Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(serde_json::Value::as_str)
+                .filter(|o| is_origin(o))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn is_link(v: &str) -> bool {

@@ -107,6 +107,12 @@ pub struct WidgetConfig {
     /// without a German voice of their own.
     pub read_aloud: bool,
     pub privacy_url: String,
+    /// The tenant's logo (a path on this server or an http(s) address), if it set one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+    /// The interface languages the tenant offers: German always, plus its choice (`de-x-ls`
+    /// for the Leichte Sprache switch). All of them when the tenant has not chosen.
+    pub languages: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -211,7 +217,17 @@ pub async fn widget_config(
     Path(tenant): Path<String>,
 ) -> Result<Json<WidgetConfig>, ApiError> {
     let kb = state.app.kb(&tenant)?;
+    let settings = state.app.db().tenant(&tenant).await.map_err(|e| {
+        tracing::error!(error = %e, "widget config: tenant settings");
+        ApiError::internal()
+    })?;
     Ok(Json(WidgetConfig {
+        logo_url: kb
+            .variables
+            .get("widget.logo")
+            .filter(|l| !l.trim().is_empty())
+            .cloned(),
+        languages: lotse_app::settings::widget_languages(&settings.settings),
         name: kb.tenant_name.clone(),
         greeting: format!(
             "Guten Tag! Ich bin der digitale Assistent des {}. Stellen Sie mir Ihre Frage zum Grundsicherungsgeld – zum Beispiel zu Antrag, Miete oder Einkommen.",

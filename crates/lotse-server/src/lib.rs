@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/tenants/{tenant}/answers/{id}/speech",
             get(api::answer_speech),
         )
+        .route_layer(middleware::from_fn_with_state(state.clone(), widget_origin))
         .route_layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(cors.clone());
 
@@ -111,6 +112,10 @@ pub fn router(state: AppState) -> Router {
             Router::new()
                 .route("/t/{tenant}", get(pages::chat_page))
                 .route("/t/{tenant}/datenschutz", get(pages::privacy_page))
+                .route(
+                    "/t/{tenant}/barrierefreiheit",
+                    get(pages::accessibility_page),
+                )
                 .route("/t/{tenant}/statistik", get(statistik::page))
                 .route_layer(middleware::from_fn_with_state(
                     state.clone(),
@@ -125,11 +130,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit.max(audio_limit)))
-        .layer(middleware::from_fn(map_plain_errors))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
+        // Outside the time limit, so that its empty 503 is rewritten into a JSON error too.
+        .layer(middleware::from_fn(map_plain_errors))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -162,21 +168,11 @@ async fn tenant_page_frames(
     let Some(tenant) = params.get("tenant") else {
         return response;
     };
-    let origins: Vec<String> = match state.app.db().tenant(tenant).await {
-        Ok(t) => t
-            .settings
-            .get("allowed_origins")
-            .and_then(serde_json::Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .filter_map(serde_json::Value::as_str)
-                    .filter(|o| lotse_app::settings::is_origin(o))
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default(),
-        Err(_) => Vec::new(),
-    };
+    let origins = state
+        .app
+        .kb(tenant)
+        .map(|kb| kb.allowed_origins.clone())
+        .unwrap_or_default();
     if origins.is_empty() {
         return response;
     }
@@ -199,6 +195,52 @@ async fn not_found() -> ApiError {
         "Diese Seite gibt es nicht.",
         "No such route.",
     )
+}
+
+/// The widget's embed check: when a tenant lists the web sites allowed to embed its widget
+/// (`allowed_origins`), a browser request to its public API from another site is refused (403
+/// `origin_not_allowed`). Requests without an `Origin` header (not from a browser page) and
+/// from this server's own pages (`/t/{tenant}`) pass; CORS itself stays open because the check
+/// answers with a readable error instead of an opaque CORS failure.
+async fn widget_origin(
+    State(state): State<AppState>,
+    axum::extract::Path(params): axum::extract::Path<std::collections::HashMap<String, String>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    let allowed = match (origin, params.get("tenant")) {
+        (Some(origin), Some(tenant)) => match state.app.kb(tenant) {
+            Ok(kb) if !kb.allowed_origins.is_empty() => {
+                let own = request
+                    .headers()
+                    .get(header::HOST)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|host| {
+                        origin
+                            .strip_prefix("https://")
+                            .or_else(|| origin.strip_prefix("http://"))
+                            == Some(host)
+                    });
+                own || kb.allowed_origins.iter().any(|o| o == origin)
+            }
+            _ => true,
+        },
+        _ => true,
+    };
+    if !allowed {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "Das Chat-Fenster dieses Jobcenters ist für diese Webseite nicht freigegeben.",
+            "This site is not in the tenant's allowed_origins.",
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// Rewrites bodies that tower layers produce as plain text (413, 408/503 timeouts, 405) into
@@ -234,13 +276,44 @@ async fn map_plain_errors(request: Request, next: Next) -> Response {
     }
 }
 
+/// The client's address: the peer, or behind a trusted reverse proxy (`server.trusted_proxies`)
+/// the last address in `X-Forwarded-For` that is not one of those proxies.
+pub(crate) fn client_ip(state: &AppState, request: &Request) -> IpAddr {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip());
+    forwarded_client(
+        peer,
+        request.headers().get_all("x-forwarded-for"),
+        &state.app.config().server.trusted_proxies,
+    )
+}
+
+fn forwarded_client<'a>(
+    peer: IpAddr,
+    forwarded: impl IntoIterator<Item = &'a HeaderValue>,
+    trusted: &[IpAddr],
+) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<IpAddr> = forwarded
+        .into_iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map_while(|hop| hop.trim().parse().ok())
+        .collect();
+    hops.into_iter()
+        .rev()
+        .find(|hop| !trusted.contains(hop))
+        .unwrap_or(peer)
+}
+
 /// Per-client rate limit on the public API. The address is only a map key (never stored).
 async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if let Some(limiter) = &state.limiter {
-        let client: IpAddr = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip());
+        let client = client_ip(&state, &request);
         if let Err(retry_after) = limiter.check(client) {
             metrics::counter!("lotse_rate_limited_total").increment(1);
             return ApiError::too_many_requests(retry_after).into_response();
@@ -260,4 +333,46 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         state.app.tenant_ids().len()
     ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let proxy = [ip("127.0.0.1")];
+        let header = [HeaderValue::from_static("203.0.113.9, 198.51.100.7")];
+        // Directly connected: the header is whatever the client wrote, so it is ignored.
+        assert_eq!(
+            forwarded_client(ip("192.0.2.1"), &header, &proxy),
+            ip("192.0.2.1")
+        );
+        // Behind the proxy: the last hop the proxy added is the client.
+        assert_eq!(
+            forwarded_client(ip("127.0.0.1"), &header, &proxy),
+            ip("198.51.100.7")
+        );
+        // Two proxies in a row: skip the trusted one.
+        let two = [ip("127.0.0.1"), ip("10.0.0.5")];
+        let chain = [HeaderValue::from_static("198.51.100.7, 10.0.0.5")];
+        assert_eq!(
+            forwarded_client(ip("127.0.0.1"), &chain, &two),
+            ip("198.51.100.7")
+        );
+        // No header, or garbage: the peer.
+        assert_eq!(
+            forwarded_client(ip("127.0.0.1"), &[], &proxy),
+            ip("127.0.0.1")
+        );
+        let junk = [HeaderValue::from_static("unknown")];
+        assert_eq!(
+            forwarded_client(ip("127.0.0.1"), &junk, &proxy),
+            ip("127.0.0.1")
+        );
+    }
 }

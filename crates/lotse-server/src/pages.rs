@@ -10,6 +10,9 @@ use crate::error::ApiError;
 
 pub const WIDGET_JS: &str = include_str!("../../../web/widget.js");
 pub const PAGE_CSS: &str = include_str!("../../../web/page.css");
+/// What the accessibility statement says, and the browser tests behind it (see
+/// tests/browser/a11y-statement.mjs, which holds this file to a test run in CI).
+const ACCESSIBILITY_JSON: &str = include_str!("../../../web/accessibility.json");
 
 #[derive(Template)]
 #[template(path = "chat.html")]
@@ -21,11 +24,57 @@ struct ChatPage<'a> {
 #[derive(Template)]
 #[template(path = "privacy.html")]
 struct PrivacyPage<'a> {
+    tenant: &'a str,
     name: &'a str,
     address: &'a str,
     phone: &'a str,
     email: &'a str,
     retention_days: i64,
+}
+
+#[derive(serde::Deserialize)]
+struct Accessibility {
+    standard: String,
+    tool: String,
+    last_run: AccessibilityRun,
+    checks: Vec<AccessibilityCheck>,
+    limits: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct AccessibilityRun {
+    date: String,
+    axe_core: String,
+}
+
+#[derive(serde::Deserialize)]
+struct AccessibilityCheck {
+    text: String,
+    criteria: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+struct AccessibilityPage<'a> {
+    tenant: &'a str,
+    name: &'a str,
+    phone: &'a str,
+    email: &'a str,
+    statement: &'a Accessibility,
+}
+
+/// The statement, parsed once (the file is part of the binary; a test parses it too).
+fn accessibility() -> Option<&'static Accessibility> {
+    static PARSED: std::sync::OnceLock<Option<Accessibility>> = std::sync::OnceLock::new();
+    PARSED
+        .get_or_init(|| match serde_json::from_str(ACCESSIBILITY_JSON) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                tracing::error!(error = %e, "web/accessibility.json does not parse");
+                None
+            }
+        })
+        .as_ref()
 }
 
 pub struct DocOperation {
@@ -96,11 +145,30 @@ pub async fn privacy_page(
     })?;
     let var = |k: &str| kb.variables.get(k).map_or("", String::as_str);
     html(&PrivacyPage {
+        tenant: &tenant,
         retention_days: lotse_app::retention::retention_days(&settings.settings),
         name: &kb.tenant_name,
         address: var("jobcenter.adresse"),
         phone: var("jobcenter.telefon"),
         email: var("jobcenter.email"),
+    })
+}
+
+/// `GET /t/{tenant}/barrierefreiheit`: the accessibility statement (BITV 2.0), generated from the
+/// automatic checks in web/accessibility.json and the tenant's contact details for feedback.
+pub async fn accessibility_page(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+) -> Result<Html<String>, ApiError> {
+    let kb = state.app.kb(&tenant)?;
+    let statement = accessibility().ok_or_else(ApiError::internal)?;
+    let var = |k: &str| kb.variables.get(k).map_or("", String::as_str);
+    html(&AccessibilityPage {
+        tenant: &tenant,
+        name: &kb.tenant_name,
+        phone: var("jobcenter.telefon"),
+        email: var("jobcenter.email"),
+        statement,
     })
 }
 

@@ -67,10 +67,10 @@ const ITEM_SQL: &str = "SELECT m.id, m.text_redacted, m.kind, m.answer_id, m.con
      LEFT JOIN feedback f ON f.tenant_id = m.tenant_id AND f.message_id = m.id \
      LEFT JOIN inbox_decisions d ON d.tenant_id = m.tenant_id AND d.message_id = m.id \
      WHERE m.tenant_id = $1 AND d.message_id IS NULL \
-     AND (m.kind IN ('fallback', 'clarify') OR f.helpful = 0) \
+     AND (m.kind IN ('fallback', 'clarify') OR f.helpful = FALSE) \
      AND m.text_redacted NOT LIKE '[Auswahl] %'";
 
-fn item_from_row(r: &sqlx::sqlite::SqliteRow) -> InboxItem {
+fn item_from_row(r: &sqlx::any::AnyRow) -> InboxItem {
     InboxItem {
         message_id: r.get(0),
         text: r.get(1),
@@ -78,7 +78,7 @@ fn item_from_row(r: &sqlx::sqlite::SqliteRow) -> InboxItem {
         answer_id: r.get(3),
         confidence: r.get::<f64, _>(4) as f32,
         created_at: r.get(5),
-        helpful: r.get(6),
+        helpful: crate::opt_flag(r, 6),
         comment: r.get(7),
     }
 }
@@ -97,7 +97,7 @@ impl Db {
 
     /// The number of open questions in a tenant's inbox.
     pub async fn inbox_count(&self, tenant: &str) -> Result<i64> {
-        let sql = format!("SELECT COUNT(*) FROM ({ITEM_SQL})");
+        let sql = format!("SELECT COUNT(*) FROM ({ITEM_SQL}) AS open_items");
         Ok(sqlx::query_scalar(&sql)
             .bind(tenant)
             .fetch_one(&self.pool)

@@ -2,26 +2,29 @@
 //!
 //! This crate knows SQL and nothing about HTTP or the answering engine. Every function that
 //! touches tenant-owned data takes the tenant id first, and every query filters by it: tenant
-//! isolation is enforced here. SQLite runs in WAL mode with `synchronous = FULL` for staff
-//! writes, so a save is durable when the function returns. Queries are runtime-checked and use
-//! `$n` placeholders, which SQLite and PostgreSQL both understand.
+//! isolation is enforced here. The same queries run on SQLite (the default: WAL mode with
+//! `synchronous = FULL`, so a save is durable when the function returns) and on PostgreSQL
+//! (several instances on one database), through sqlx's `Any` driver: one code path, chosen by
+//! the database URL. Queries are runtime-checked, use `$n` placeholders and portable SQL.
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
 
 use lotse_core::content::{Answer, Status};
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
 
+mod cluster;
+pub mod copy;
 mod inbox;
 mod retention;
 mod shared;
 mod staff;
 mod stats;
 mod tenants;
+pub mod testing;
+pub use cluster::{CHANNEL, Changes};
 pub use inbox::{InboxDecision, InboxItem, InboxState};
 pub use retention::Purged;
 pub use shared::{LocalMode, SharedLocal};
@@ -98,10 +101,45 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// Which database a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names (`sqlite:` or `postgres://` / `postgresql://`).
+    pub fn of_url(url: &str) -> Result<Backend> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else {
+            Err(StoreError::Invalid {
+                field: "database.url",
+                reason: "must start with sqlite:// or postgres://".into(),
+            })
+        }
+    }
+}
+
 /// The database. Cheap to clone (a pool handle).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Db {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
+    /// The PostgreSQL URL, for the connection that listens to change notifications.
+    url: Option<String>,
+}
+
+/// Shows the backend only: the URL may hold a password.
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Db {
@@ -113,48 +151,88 @@ impl Db {
         Db::open_url(&format!("sqlite://{}", path.display())).await
     }
 
-    /// Opens a database by URL (`sqlite://path` or `sqlite::memory:`).
+    /// Opens a database by URL (`sqlite://path`, `sqlite::memory:` or `postgres://…`) and runs
+    /// the migrations of its backend.
     pub async fn open_url(url: &str) -> Result<Db> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(StoreError::Invalid {
-                field: "database.url",
-                reason: "PostgreSQL support is not built into this version yet; use sqlite://"
-                    .into(),
-            });
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                let in_memory = url.contains(":memory:");
+                // The Any driver takes SQLite's options from the URL only: create the file if
+                // needed, and set the per-connection pragmas on every new connection.
+                let url = if in_memory || url.contains("mode=") {
+                    url.to_owned()
+                } else if url.contains('?') {
+                    format!("{url}&mode=rwc")
+                } else {
+                    format!("{url}?mode=rwc")
+                };
+                AnyPoolOptions::new()
+                    .max_connections(if in_memory { 1 } else { 4 })
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await
+            }
+            Backend::Postgres => AnyPoolOptions::new().max_connections(8).connect(url).await,
         }
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Invalid {
+        .map_err(|e| match e {
+            sqlx::Error::Configuration(e) => StoreError::Invalid {
                 field: "database.url",
                 reason: e.to_string(),
-            })?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let in_memory = url.contains(":memory:");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(if in_memory { 1 } else { 4 })
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/sqlite")
+            },
+            other => StoreError::from(other),
+        })?;
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator
             .run(&pool)
             .await
             .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))?;
-        Ok(Db { pool })
+        let url = (backend == Backend::Postgres).then(|| url.to_owned());
+        Ok(Db { pool, backend, url })
     }
 
-    /// Starts a write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`).
-    /// A deferred transaction that reads first and then writes fails at once with "database is
-    /// locked" when another connection wrote in between (busy_timeout does not help there), so
-    /// two staff saves at the same moment, or a save during a batch of citizen questions, would
-    /// fail; found by the crash test's concurrent burst.
-    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// Closes every connection (after this the handle fails every call).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The database this handle talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that reads first and then writes fails at once with
+    /// "database is locked" when another connection wrote in between (busy_timeout does not
+    /// help there), so two staff saves at the same moment, or a save during a batch of citizen
+    /// questions, would fail; found by the crash test's concurrent burst. PostgreSQL's row
+    /// locks need nothing special.
+    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// SQLite's own consistency check of the whole file: `"ok"` when intact, else the problems.
+    /// PostgreSQL checks itself; there this is always `"ok"`.
     pub async fn integrity_check(&self) -> Result<String> {
+        if self.backend == Backend::Postgres {
+            return Ok("ok".into());
+        }
         let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
             .fetch_all(&self.pool)
             .await?;
@@ -517,7 +595,7 @@ impl Db {
 }
 
 async fn save_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     tenant: &str,
     answer: &Answer,
     author: &str,
@@ -561,11 +639,11 @@ async fn save_in(
         .bind(now)
         .execute(&mut **tx)
         .await
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Unavailable(m) if m.contains("FOREIGN KEY") => {
+        .map_err(|e| match e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
                 StoreError::NotFound(format!("tenant '{tenant}'"))
             }
-            other => other,
+            other => StoreError::from(other),
         })?;
     }
     sqlx::query(
@@ -605,7 +683,7 @@ pub fn is_valid_tenant_id(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-fn tenant_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Tenant> {
+fn tenant_from_row(row: &AnyRow) -> Result<Tenant> {
     let settings: String = row.get(2);
     Ok(Tenant {
         id: row.get(0),
@@ -614,6 +692,24 @@ fn tenant_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Tenant> {
         created_at: row.get(3),
         suspended_at: row.get(4),
     })
+}
+
+/// A boolean column: SQLite stores 0/1 (the `Any` driver sees an integer), PostgreSQL a
+/// `BOOLEAN`.
+pub(crate) fn flag(row: &AnyRow, i: usize) -> bool {
+    opt_flag(row, i).unwrap_or(false)
+}
+
+/// A nullable boolean column (see [`flag`]).
+pub(crate) fn opt_flag(row: &AnyRow, i: usize) -> Option<bool> {
+    match row.try_get::<Option<bool>, _>(i) {
+        Ok(b) => b,
+        Err(_) => row
+            .try_get::<Option<i64>, _>(i)
+            .ok()
+            .flatten()
+            .map(|v| v != 0),
+    }
 }
 
 fn answer_from_json(doc: &str) -> Result<Answer> {

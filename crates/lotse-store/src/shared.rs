@@ -191,7 +191,7 @@ impl Db {
 }
 
 async fn insert_seen(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     tenant: &str,
     seen: &HashMap<String, i64>,
 ) -> Result<()> {

@@ -81,20 +81,20 @@ const USER_COLUMNS: &str = "tenant_id, email, role, password_hash, must_change_p
 const KEEPS_AN_ADMIN: &str = "(role <> 'admin' OR (SELECT COUNT(*) FROM users \
                               WHERE tenant_id = $1 AND role = 'admin' AND email <> $2) > 0)";
 
-fn user_from_row(r: &sqlx::sqlite::SqliteRow) -> UserRecord {
+fn user_from_row(r: &sqlx::any::AnyRow) -> UserRecord {
     UserRecord {
         tenant_id: r.get(0),
         email: r.get(1),
         role: r.get(2),
         password_hash: r.get(3),
-        must_change_password: r.get(4),
+        must_change_password: crate::flag(r, 4),
         failed_logins: r.get(5),
         locked_until: r.get(6),
         created_at: r.get(7),
         totp_secret: r.get(8),
         totp_pending: r.get(9),
         totp_last_step: r.get(10),
-        platform_admin: r.get(11),
+        platform_admin: crate::flag(r, 11),
     }
 }
 

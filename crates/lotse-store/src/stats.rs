@@ -78,8 +78,8 @@ impl Db {
              SUM(CASE WHEN m.kind = 'answer' AND {NOT_A_CHOICE} THEN 1 ELSE 0 END), \
              SUM(CASE WHEN m.kind = 'clarify' THEN 1 ELSE 0 END), \
              SUM(CASE WHEN m.kind = 'fallback' THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN f.helpful = 1 THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN f.helpful = 0 THEN 1 ELSE 0 END) \
+             SUM(CASE WHEN f.helpful = TRUE THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN f.helpful = FALSE THEN 1 ELSE 0 END) \
              FROM messages m LEFT JOIN feedback f ON f.tenant_id = m.tenant_id AND f.message_id = m.id \
              WHERE m.tenant_id = $1 AND m.created_at >= $2 AND m.created_at < $3 \
              GROUP BY b ORDER BY b"
@@ -121,8 +121,8 @@ impl Db {
     pub async fn answer_use(&self, tenant: &str, from: i64, to: i64) -> Result<Vec<AnswerUse>> {
         let rows = sqlx::query(
             "SELECT m.answer_id, COUNT(*), \
-             SUM(CASE WHEN f.helpful = 1 THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN f.helpful = 0 THEN 1 ELSE 0 END) \
+             SUM(CASE WHEN f.helpful = TRUE THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN f.helpful = FALSE THEN 1 ELSE 0 END) \
              FROM messages m LEFT JOIN feedback f ON f.tenant_id = m.tenant_id AND f.message_id = m.id \
              WHERE m.tenant_id = $1 AND m.created_at >= $2 AND m.created_at < $3 \
              AND m.answer_id IS NOT NULL \
@@ -206,7 +206,7 @@ impl Db {
                 variants: r.get(8),
                 consistent_before: r.get(9),
                 consistent_after: r.get(10),
-                swapped: r.get(11),
+                swapped: crate::flag(r, 11),
                 reason: r.get(12),
                 recorded_at: r.get(13),
             })

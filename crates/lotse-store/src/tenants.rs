@@ -89,6 +89,8 @@ impl Db {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("tenant '{tenant}'")));
         }
+        // Other instances drop the tenant's knowledge when they hear of it (see cluster.rs).
+        self.notify_in(&mut tx, tenant).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -87,6 +87,20 @@ enum Command {
         #[command(subcommand)]
         command: tenant::TenantCommand,
     },
+    /// Move a whole installation to another database, e.g. `--from sqlite:///var/lib/lotse/lotse.db
+    /// --to postgres://lotse@db/lotse` (or back). The target must have no tenants; the source
+    /// is only read. Stop the servers first, or changes made meanwhile stay behind.
+    MigrateStore {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// Write a consistent copy of the SQLite database to FILE, also while Lotse runs
+    /// (PostgreSQL: pg_dump, see docs/operations.md).
+    Backup { file: PathBuf },
+    /// Replace the SQLite database with a backup. Stop Lotse first.
+    Restore { file: PathBuf },
     /// Staff accounts.
     User {
         #[command(subcommand)]
@@ -302,6 +316,9 @@ async fn run(command: Command, cfg: lotse_app::Config) -> Result<()> {
             Ok(())
         }
         Command::Retrain { tenant } => retrain(&cfg, tenant.as_deref()).await,
+        Command::MigrateStore { from, to } => migrate_store(&from, &to).await,
+        Command::Backup { file } => backup(&cfg, &file).await,
+        Command::Restore { file } => restore(&cfg, &file).await,
         Command::User {
             command:
                 UserCommand::Add {
@@ -481,6 +498,95 @@ fn print_reply(e: &lotse_app::Explained, explain: bool) {
     }
 }
 
+async fn migrate_store(from: &str, to: &str) -> Result<()> {
+    let source = Db::open_url(from)
+        .await
+        .context("opening the source database")?;
+    let target = Db::open_url(to)
+        .await
+        .context("opening the target database")?;
+    let started = std::time::Instant::now();
+    let counts = source
+        .copy_into(&target)
+        .await
+        .context("copying the installation")?;
+    for (table, rows) in &counts {
+        println!("{table:<20} {rows:>9} Zeilen");
+    }
+    anyhow::ensure!(
+        source.dump().await? == target.dump().await?,
+        "the copy differs from the source; the target is not usable"
+    );
+    println!(
+        "Alle Daten übertragen und geprüft ({:.1} s). Stellen Sie database.url auf das Ziel um.",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The SQLite file the configuration names (`database.url` empty: `lotse.db` in the data
+/// directory); an error for PostgreSQL.
+fn sqlite_path(cfg: &lotse_app::Config) -> Result<PathBuf> {
+    let url = cfg.database.url.as_str();
+    if url.is_empty() {
+        return Ok(cfg.server.data_dir.join("lotse.db"));
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .context("backup and restore are for SQLite; back PostgreSQL up with pg_dump (docs/operations.md)")?;
+    let path = path.split('?').next().unwrap_or_default();
+    anyhow::ensure!(
+        !path.is_empty() && path != ":memory:",
+        "database.url names no SQLite file"
+    );
+    Ok(PathBuf::from(path))
+}
+
+async fn backup(cfg: &lotse_app::Config, file: &std::path::Path) -> Result<()> {
+    let path = sqlite_path(cfg)?;
+    anyhow::ensure!(path.exists(), "no database at {}", path.display());
+    let db = Db::open_url(&format!("sqlite://{}", path.display()))
+        .await
+        .context("opening the database")?;
+    db.backup_to(file)
+        .await
+        .with_context(|| format!("writing the backup to {}", file.display()))?;
+    println!("Sicherung geschrieben: {}", file.display());
+    Ok(())
+}
+
+async fn restore(cfg: &lotse_app::Config, file: &std::path::Path) -> Result<()> {
+    let path = sqlite_path(cfg)?;
+    anyhow::ensure!(file.exists(), "no backup at {}", file.display());
+    // Check (and migrate, if it is older) a copy first; the database is replaced only by a
+    // backup that opens and passes SQLite's integrity check.
+    let staged = path.with_extension("db.restore");
+    std::fs::copy(file, &staged)
+        .with_context(|| format!("copying {} to {}", file.display(), staged.display()))?;
+    let db = Db::open_url(&format!("sqlite://{}", staged.display()))
+        .await
+        .context("opening the backup")?;
+    let check = db.integrity_check().await?;
+    let tenants = db.tenants().await?.len();
+    db.close().await;
+    if check != "ok" {
+        let _ = std::fs::remove_file(&staged);
+        anyhow::bail!("the backup is damaged: {check}");
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.clone().into_os_string();
+        side.push(suffix);
+        let _ = std::fs::remove_file(side);
+    }
+    std::fs::rename(&staged, &path).with_context(|| format!("replacing {}", path.display()))?;
+    println!(
+        "Wiederhergestellt: {} ({tenants} Mandanten). Lotse kann wieder gestartet werden.",
+        path.display()
+    );
+    Ok(())
+}
+
 async fn serve(cfg: lotse_app::Config) -> Result<()> {
     let started = std::time::Instant::now();
     let db = if cfg.database.url.is_empty() {
@@ -513,6 +619,9 @@ async fn serve(cfg: lotse_app::Config) -> Result<()> {
     // The retention job: deletes citizen data after each tenant's retention period, at
     // start-up and then daily (always on: the privacy notice promises it).
     let retention = tokio::spawn(lotse_app::retention::daily(app.clone()));
+    // Several instances on one database: rebuild a tenant when another instance changed it
+    // (PostgreSQL notifications, and a revision check every 30 s on every backend).
+    let follow = tokio::spawn(lotse_app::cluster::follow(app.clone()));
     let state = lotse_server::AppState::new(app.clone(), lotse_server::install_metrics());
     let router = lotse_server::router(state);
     tracing::info!(%addr, ready_after_ms = started.elapsed().as_millis() as u64, "Lotse is ready: http://{addr}/t/demo");
@@ -527,6 +636,7 @@ async fn serve(cfg: lotse_app::Config) -> Result<()> {
         task.abort();
     }
     retention.abort();
+    follow.abort();
     app.flush().await;
     tracing::info!("stopped");
     Ok(())

@@ -13,11 +13,11 @@ mod staff_totp;
 mod staff_users;
 
 use lotse_app::{App, Config};
-use lotse_store::Db;
 
-/// An app on a fresh in-memory database with the demo tenant seeded.
+/// An app on a fresh database (SQLite in memory, or a PostgreSQL schema with
+/// `LOTSE_TEST_POSTGRES_URL`) with the demo tenant seeded.
 pub async fn demo_app() -> App {
-    let db = Db::open_url("sqlite::memory:").await.expect("db");
+    let db = lotse_store::testing::database().await;
     let app = App::new(db, Config::default()).await.expect("app");
     assert!(app.seed_demo().await.expect("seed"));
     app

@@ -7,7 +7,6 @@ use lotse_app::platform::Actor;
 use lotse_app::shared::{Change, Use};
 use lotse_app::{App, AppError, Config, Role, Staff, now_ms};
 use lotse_core::content::{Answer, Status};
-use lotse_store::Db;
 
 const PW: &str = "richtig-langes-passwort";
 
@@ -67,7 +66,7 @@ pub fn base_answers() -> Vec<Answer> {
 }
 
 pub async fn app() -> App {
-    let db = Db::open_url("sqlite::memory:").await.expect("db");
+    let db = lotse_store::testing::database().await;
     let mut config = Config::default();
     config.embeddings.enabled = false;
     App::new(db, config).await.expect("app")

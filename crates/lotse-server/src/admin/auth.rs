@@ -10,7 +10,7 @@ use lotse_app::{AppError, Staff, now_ms};
 use serde::Deserialize;
 
 use super::page::{Layout, PageError, error_page, render};
-use super::{client_ip, cookie, same_secret, session_cookies, staff_of};
+use super::{cookie, same_secret, session_cookies, staff_of};
 use crate::AppState;
 
 /// The sign-in form's own CSRF cookie (there is no session yet to hold a token).
@@ -135,7 +135,7 @@ fn signed_in(state: &AppState, session: &lotse_app::staff::NewSession) -> Respon
 
 /// `POST /admin/login`.
 pub async fn login(State(state): State<AppState>, request: Request) -> Response {
-    let ip = client_ip(request.extensions());
+    let ip = crate::client_ip(&state, &request);
     let expected = cookie(request.headers(), LOGIN_COOKIE).map(str::to_owned);
     let Ok(Form(form)) = Form::<LoginForm>::from_request(request, &state).await else {
         return error_page(super::csrf_error());
@@ -187,7 +187,7 @@ pub struct CodeForm {
 
 /// `POST /admin/login/code`: the TOTP code after the right password.
 pub async fn login_code(State(state): State<AppState>, request: Request) -> Response {
-    let ip = client_ip(request.extensions());
+    let ip = crate::client_ip(&state, &request);
     let expected = cookie(request.headers(), LOGIN_COOKIE).map(str::to_owned);
     let challenge = cookie(request.headers(), CHALLENGE_COOKIE)
         .unwrap_or_default()

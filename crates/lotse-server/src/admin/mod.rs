@@ -22,12 +22,12 @@ mod totp;
 mod users;
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -219,12 +219,6 @@ fn session_cookies(token: &str, secure: bool) -> [HeaderValue; 2] {
         ))
         .unwrap_or_else(|_| HeaderValue::from_static(""))
     })
-}
-
-fn client_ip(request_extensions: &axum::http::Extensions) -> IpAddr {
-    request_extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip())
 }
 
 async fn staff_of(state: &AppState, headers: &HeaderMap) -> Result<Option<Staff>, ApiError> {

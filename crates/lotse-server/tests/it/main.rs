@@ -17,12 +17,11 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use lotse_app::{App, Config};
 use lotse_server::{AppState, router};
-use lotse_store::Db;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 async fn app_with(config: Config) -> App {
-    let db = Db::open_url("sqlite::memory:").await.expect("db");
+    let db = lotse_store::testing::database().await;
     let app = App::new(db, config).await.expect("app");
     app.seed_demo().await.expect("seed");
     app
@@ -251,6 +250,44 @@ async fn rate_limit_answers_429_with_retry_after() {
     assert!(headers.get(header::RETRY_AFTER).is_some());
 }
 
+/// Behind a trusted reverse proxy every citizen has a bucket of their own (by X-Forwarded-For);
+/// the header of a client that is not a trusted proxy counts for nothing.
+#[tokio::test]
+async fn rate_limit_behind_a_trusted_proxy_is_per_citizen() {
+    let mut config = Config::default();
+    config.rate_limit.per_minute = 1;
+    config.rate_limit.burst = 1;
+    // In-process requests have no peer address: the limiter sees 0.0.0.0, here "the proxy".
+    config.server.trusted_proxies = vec!["0.0.0.0".parse().expect("ip")];
+    let r = router(AppState::new(app_with(config.clone()).await, None));
+    let ask_from = |client: &str| {
+        let mut request = post_json("/api/v1/tenants/demo/ask", r#"{"text":"Hallo"}"#);
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", client.parse().expect("header value"));
+        request
+    };
+    assert_eq!(send(&r, ask_from("198.51.100.7")).await.0, StatusCode::OK);
+    assert_eq!(
+        send(&r, ask_from("198.51.100.7")).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        send(&r, ask_from("203.0.113.9")).await.0,
+        StatusCode::OK,
+        "another citizen"
+    );
+
+    config.server.trusted_proxies = Vec::new();
+    let r = router(AppState::new(app_with(config).await, None));
+    assert_eq!(send(&r, ask_from("198.51.100.7")).await.0, StatusCode::OK);
+    assert_eq!(
+        send(&r, ask_from("203.0.113.9")).await.0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "an untrusted client cannot pick a new address with the header"
+    );
+}
+
 #[tokio::test]
 async fn pages_assets_health_and_docs() {
     let r = test_router().await;
@@ -351,12 +388,8 @@ async fn openapi_matches_the_real_reply() {
     );
 }
 
-/// A real listener on port 0 (bound before serving; no sleeps).
-#[tokio::test]
-async fn smoke_over_a_real_listener() {
-    let mut config = Config::default();
-    config.rate_limit.enabled = false;
-    let app = app_with(config).await;
+/// Serves the app on a real listener on a free loopback port (bound before serving; no sleeps).
+pub(crate) async fn serve_on_loopback(app: lotse_app::App) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -364,6 +397,14 @@ async fn smoke_over_a_real_listener() {
     let service = router(AppState::new(app, None))
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, service).await });
+    addr
+}
+
+#[tokio::test]
+async fn smoke_over_a_real_listener() {
+    let mut config = Config::default();
+    config.rate_limit.enabled = false;
+    let addr = serve_on_loopback(app_with(config).await).await;
     let client = reqwest::Client::new();
     let ready = client
         .get(format!("http://{addr}/readyz"))
@@ -384,4 +425,67 @@ async fn smoke_over_a_real_listener() {
         reply["kind"] == "answer" || reply["kind"] == "clarify",
         "{reply}"
     );
+}
+
+/// The accessibility statement lists every check of web/accessibility.json (the file CI holds to
+/// the browser tests), names the tenant's contact for reporting barriers, and is linked from the
+/// full-page chat.
+#[tokio::test]
+async fn accessibility_statement_is_generated_from_the_checks() {
+    let r = test_router().await;
+    let statement: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../web/accessibility.json"))
+            .expect("web/accessibility.json is JSON");
+    let (status, _, _, text) = send(&r, get("/t/demo/barrierefreiheit")).await;
+    assert_eq!(status, StatusCode::OK);
+    let checks = statement["checks"].as_array().expect("checks");
+    assert!(!checks.is_empty());
+    for check in checks {
+        let said = check["text"].as_str().expect("text");
+        // askama escapes quotes; the check texts use German quotation marks, which stay as they are.
+        assert!(text.contains(said), "statement misses {said:?}");
+    }
+    for limit in statement["limits"].as_array().expect("limits") {
+        assert!(text.contains(limit.as_str().expect("limit")), "{limit}");
+    }
+    assert!(text.contains("teilweise vereinbar"), "{text}");
+    assert!(text.contains("Kommunales Jobcenter Musterkreis"), "{text}");
+    assert!(text.contains("mailto:"), "the contact for barriers: {text}");
+    let (_, _, _, chat) = send(&r, get("/t/demo")).await;
+    assert!(chat.contains("href=\"/t/demo/barrierefreiheit\""), "{chat}");
+    let (status, _, body, _) = send(&r, get("/t/nope/barrierefreiheit")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
+/// The widget's config names the languages the job centre offers (all until it chooses) and its
+/// logo once it has one.
+#[tokio::test]
+async fn widget_config_offers_the_tenants_languages_and_logo() {
+    let mut config = Config::default();
+    config.rate_limit.enabled = false;
+    let app = app_with(config).await;
+    let r = router(AppState::new(app.clone(), None));
+    let (status, _, body, _) = send(&r, get("/api/v1/tenants/demo/config")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["languages"],
+        json!(["de", "de-x-ls", "en", "uk", "ru", "ar", "fa", "tr"])
+    );
+    assert!(body.get("logo_url").is_none(), "{body}");
+
+    app.db()
+        .set_tenant_settings("demo", &json!({"languages": ["tr", "en"]}))
+        .await
+        .expect("settings");
+    let mut vars = app.db().variables("demo").await.expect("vars");
+    vars.insert("widget.logo".into(), "/assets/logo.svg".into());
+    app.db().set_variables("demo", &vars).await.expect("vars");
+    app.reload_tenant("demo").await.expect("reload");
+    let (_, _, body, _) = send(&r, get("/api/v1/tenants/demo/config")).await;
+    assert_eq!(
+        body["languages"],
+        json!(["de", "en", "tr"]),
+        "German first, then in the switch's order"
+    );
+    assert_eq!(body["logo_url"], "/assets/logo.svg");
 }

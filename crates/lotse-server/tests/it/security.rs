@@ -21,6 +21,7 @@ fn requests() -> Vec<(&'static str, Request<Body>)> {
         ("css", get("/assets/page.css")),
         ("chat page", get("/t/demo")),
         ("privacy page", get("/t/demo/datenschutz")),
+        ("accessibility statement", get("/t/demo/barrierefreiheit")),
         ("statistics page", get("/t/demo/statistik")),
         ("unknown tenant page", get("/t/nope")),
         ("api docs", get("/api/docs")),
@@ -106,7 +107,14 @@ async fn tenant_pages_may_be_framed_only_by_the_tenants_own_sites() {
         )
         .await
         .expect("settings");
-    for page in ["/t/demo", "/t/demo/datenschutz", "/t/demo/statistik"] {
+    // The origins are part of the tenant's knowledge in memory, like its placeholders.
+    app.reload_tenant("demo").await.expect("reload");
+    for page in [
+        "/t/demo",
+        "/t/demo/datenschutz",
+        "/t/demo/barrierefreiheit",
+        "/t/demo/statistik",
+    ] {
         let (status, headers, _, _) = send(&r, get(page)).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         let csp = headers[header::CONTENT_SECURITY_POLICY]
@@ -257,4 +265,49 @@ async fn the_application_log_never_contains_question_text() {
     ] {
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");
     }
+}
+
+/// A client that sends its body too slowly (or never) gets the time limit as a JSON error with
+/// a stable code and a German sentence, not an empty 503, and the server keeps serving others.
+#[tokio::test]
+async fn a_request_over_the_time_limit_gets_a_clear_error() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut config = Config::default();
+    config.rate_limit.enabled = false;
+    config.server.request_timeout_secs = 1;
+    let addr = crate::serve_on_loopback(app_with(config).await).await;
+
+    // Announces 40 bytes of JSON, sends 10 and then nothing (a slow or stalled client).
+    let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    slow.write_all(
+        b"POST /api/v1/tenants/demo/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 40\r\nConnection: close\r\n\r\n{\"text\": \"",
+    )
+    .await
+    .expect("write");
+    let mut response = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        slow.read_to_end(&mut response),
+    )
+    .await
+    .expect("the server answers a stalled request instead of waiting for ever")
+    .expect("read");
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 503"), "{response}");
+    let body = &response[response.find("\r\n\r\n").expect("head") + 4..];
+    let error: serde_json::Value = serde_json::from_str(body).expect("a JSON error body");
+    assert_eq!(error["error"]["code"], "timeout", "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("zu lange")),
+        "{error}"
+    );
+
+    let ok = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .expect("healthz");
+    assert_eq!(ok.status(), 200, "others are still served");
 }

@@ -9,7 +9,6 @@ use axum::Router;
 use axum::http::StatusCode;
 use lotse_app::{App, Config, Role};
 use lotse_core::content::{Answer, Status};
-use lotse_store::Db;
 use serde_json::{Value, json};
 
 use super::admin::{PW, Session, form, get_with, hidden_csrf, login, try_login};
@@ -64,7 +63,7 @@ fn base_answers() -> Vec<Answer> {
 /// `umzug-melden` and overrides `kontakt-zeiten`; `fulda` subscribes and has an own answer.
 /// Staff: an admin of each (the one of `zentral` with the platform-admin right).
 async fn scenario() -> (Router, App) {
-    let db = Db::open_url("sqlite::memory:").await.expect("db");
+    let db = lotse_store::testing::database().await;
     let mut config = Config::default();
     config.rate_limit.enabled = false;
     config.embeddings.enabled = false;
@@ -727,6 +726,31 @@ async fn settings_fill_the_placeholders_and_every_field_is_checked() {
         settings["opening_hours"]["do"],
         json!([["08:00", "12:00"], ["14:00", "17:30"]])
     );
+    // The embed check: Kassel's API answers browsers only on its own sites and this server.
+    let with_origin = |tenant: &str, origin: &str| {
+        axum::http::Request::get(format!("/api/v1/tenants/{tenant}/config"))
+            .header("origin", origin)
+            .header("host", "lotse.example:8080")
+            .body(axum::body::Body::empty())
+            .expect("request")
+    };
+    for (tenant, origin, want) in [
+        ("kassel", "https://www.kassel.example", StatusCode::OK),
+        ("kassel", "http://lotse.example:8080", StatusCode::OK),
+        ("kassel", "https://evil.example", StatusCode::FORBIDDEN),
+        (
+            "kassel",
+            "https://www.kassel.example.evil.example",
+            StatusCode::FORBIDDEN,
+        ),
+        ("fulda", "https://evil.example", StatusCode::OK),
+    ] {
+        let (status, _, body, _) = send(&r, with_origin(tenant, origin)).await;
+        assert_eq!(status, want, "{tenant} {origin}: {body}");
+        if want == StatusCode::FORBIDDEN {
+            assert_eq!(body["error"]["code"], "origin_not_allowed");
+        }
+    }
     // Fulda is untouched.
     assert_eq!(
         app.db().variables("fulda").await.expect("v")["jobcenter.telefon"],

@@ -1,0 +1,4 @@
+//! Tests of the `lotse` binary as operators run it: real processes, real listeners.
+
+mod instances;
+mod shutdown;
