@@ -335,7 +335,11 @@ mod tests {
         };
         let a = texts("Frage zu A", 4, [1.0, 0.0, 0.0, 0.0]);
         let mut b = texts("Frage zu B", 4, [0.0, 1.0, 0.0, 0.0]);
-        b.extend(texts("Питання про Б і", ukrainian_texts, [0.0, 0.6, 0.8, 0.0]));
+        b.extend(texts(
+            "Питання про Б і",
+            ukrainian_texts,
+            [0.0, 0.6, 0.8, 0.0],
+        ));
         let c = texts("Frage zu C", 10, [0.0, 0.0, 0.0, 1.0]);
         let to_answer = |id: &str, qs: Vec<String>| IndexAnswer {
             id: id.into(),
