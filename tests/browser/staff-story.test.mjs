@@ -37,13 +37,13 @@ const ADMIN = { email: 'verwaltung@example.org', password: 'Verwaltung-Passwort-
 const REVIEWER = { email: 'freigabe@example.org', password: 'Freigabe-Passwort-2026', role: 'reviewer' };
 
 // A new topic the shipped knowledge base does not cover: these end in clarify/fallback.
-const TICKET_QUESTIONS = [
-  'Zahlt das Jobcenter das Deutschlandticket?',
-  'Bekomme ich das Deutschlandticket vom Jobcenter bezahlt?',
-  'Übernimmt das Jobcenter das Deutschlandticket?',
-  'Bekomme ich vom Jobcenter Geld für das Deutschlandticket?',
-  'Wird das Deutschlandticket vom Jobcenter erstattet?',
-  'Zahlt mir das Jobcenter das Deutschlandticket?',
+const VET_QUESTIONS = [
+  'Zahlt das Jobcenter den Tierarzt für meinen Hund?',
+  'Bekomme ich die Tierarztkosten vom Jobcenter bezahlt?',
+  'Übernimmt das Jobcenter die Tierarztrechnung?',
+  'Bekomme ich vom Jobcenter Geld für den Tierarzt?',
+  'Wird die Tierarztrechnung vom Jobcenter erstattet?',
+  'Zahlt mir das Jobcenter die Behandlung meiner Katze beim Tierarzt?',
 ];
 // Questions the knowledge base answers, so the dashboard has an answer rate to show.
 const ANSWERED_QUESTIONS = ['Wie hoch ist die Kaution?', 'Wo kann ich einen Antrag stellen?', 'Wann wird das Bürgergeld überwiesen?'];
@@ -51,11 +51,11 @@ const ANSWERED_QUESTIONS = ['Wie hoch ist die Kaution?', 'Wo kann ich einen Antr
 const KAUTION_ID = 'kaution-genossenschaftsanteile';
 const KAUTION_ADDITION = 'Tipp aus der Redaktion: Reichen Sie das Mietangebot mit der Höhe der Kaution vor der Unterschrift ein.';
 const KAUTION_VARIANT = 'Wer bezahlt meine Mietkaution beim Umzug?';
-const TICKET_ID = 'deutschlandticket';
-const TICKET_TITLE = 'Zahlt das Jobcenter das Deutschlandticket?';
-const TICKET_BODY = 'Das Jobcenter zahlt das Deutschlandticket nicht gesondert: Fahrtkosten sind im Regelbedarf enthalten. '
-  + 'Für Fahrten zu Terminen beim Jobcenter oder zu Vorstellungsgesprächen können Sie die Kosten erstattet bekommen. '
-  + 'Fragen Sie vorher Ihre Ansprechperson.';
+const VET_ID = 'tierarztkosten';
+const VET_TITLE = 'Zahlt das Jobcenter den Tierarzt?';
+const VET_BODY = 'Das Jobcenter zahlt keine Tierarztkosten: Ausgaben für Haustiere sind im Regelbedarf nicht vorgesehen. '
+  + 'Hilfe bei Tierarztrechnungen bieten manchmal Tierschutzvereine oder Tiertafeln in Ihrer Nähe. '
+  + 'Fragen Sie dort nach, bevor die Behandlung beginnt.';
 
 let browser;
 let server;
@@ -245,7 +245,7 @@ describe('staff story: improve an answer, learn from the inbox', {
   }
 
   test('citizens ask: a new topic ends in the inbox, known topics get answers', async () => {
-    for (const q of TICKET_QUESTIONS) {
+    for (const q of VET_QUESTIONS) {
       const reply = await ask(q);
       assert.ok(['clarify', 'fallback'].includes(reply.kind), `"${q}" should not be answered yet, got ${reply.kind} ${reply.answer?.id}`);
     }
@@ -291,7 +291,7 @@ describe('staff story: improve an answer, learn from the inbox', {
     await page.getByRole('navigation', { name: 'Hauptnavigation' }).getByRole('link', { name: 'Dashboard' }).click();
     await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
     rateBefore = await todaysAnswerRate(page);
-    assert.equal(rateBefore.questions, TICKET_QUESTIONS.length + ANSWERED_QUESTIONS.length, `dashboard row: ${rateBefore.cells}`);
+    assert.equal(rateBefore.questions, VET_QUESTIONS.length + ANSWERED_QUESTIONS.length, `dashboard row: ${rateBefore.cells}`);
     assert.ok(rateBefore.rate !== null, `no answer rate in ${rateBefore.cells}`);
     await assertAccessible(page, 'dashboard');
     await shot(page, '03-dashboard-before');
@@ -351,19 +351,19 @@ describe('staff story: improve an answer, learn from the inbox', {
     await page.getByRole('heading', { level: 1, name: 'Eingang' }).waitFor();
     await assertAccessible(page, 'inbox');
     await shot(page, '09-inbox');
-    const cluster = page.getByRole('region').filter({ has: page.getByRole('heading', { level: 2, name: /Deutschlandticket/ }) }).first();
+    const cluster = page.getByRole('region').filter({ has: page.getByRole('heading', { level: 2, name: /Tierarzt/ }) }).first();
     await cluster.waitFor();
     clusterQuestions = (await cluster.getByRole('group', { name: /Fragen dieser Gruppe/ }).locator('label').allInnerTexts())
-      .filter((q) => /Deutschlandticket/.test(q));
-    assert.ok(clusterQuestions.length >= 3, `the Deutschlandticket questions should form a cluster, got ${JSON.stringify(clusterQuestions)}`);
+      .filter((q) => /Tierarzt/.test(q));
+    assert.ok(clusterQuestions.length >= 3, `the Tierarzt questions should form a cluster, got ${JSON.stringify(clusterQuestions)}`);
     await cluster.getByRole('button', { name: 'Neue Antwort daraus schreiben' }).click();
 
     await page.getByRole('heading', { level: 1, name: 'Neue Antwort' }).waitFor();
     const prefilled = await page.getByLabel(/^Frageformulierungen/).inputValue();
     for (const q of clusterQuestions) assert.ok(prefilled.includes(q), `"${q}" should be pre-filled as a variant`);
-    await page.getByLabel(/^Kennung/).fill(TICKET_ID);
-    await page.getByLabel('Titel', { exact: true }).fill(TICKET_TITLE);
-    await page.getByLabel(/^Text/).fill(TICKET_BODY);
+    await page.getByLabel(/^Kennung/).fill(VET_ID);
+    await page.getByLabel('Titel', { exact: true }).fill(VET_TITLE);
+    await page.getByLabel(/^Text/).fill(VET_BODY);
     const topics = page.getByRole('group', { name: 'Themen' });
     await topics.getByText('C Regelbedarf, Mehrbedarfe, einmalige Leistungen').click();
     await topics.getByLabel('Regelbedarf/Regelsatz: Höhe, Regelbedarfsstufen, Kinder').check();
@@ -378,17 +378,17 @@ describe('staff story: improve an answer, learn from the inbox', {
     await shot(page, '11-new-answer-in-review');
 
     await page.getByRole('navigation', { name: 'Hauptnavigation' }).getByRole('link', { name: 'Eingang' }).click();
-    assert.equal(await page.getByRole('heading', { level: 2, name: /Deutschlandticket/ }).count(), 0,
+    assert.equal(await page.getByRole('heading', { level: 2, name: /Tierarzt/ }).count(), 0,
       'the cluster should have left the inbox');
     await logout(page);
   });
 
   test('the reviewer publishes the new answer and citizens get it', async () => {
-    await reviewerPublishes(TICKET_TITLE, '12');
-    for (const q of TICKET_QUESTIONS) {
+    await reviewerPublishes(VET_TITLE, '12');
+    for (const q of VET_QUESTIONS) {
       const reply = await ask(q);
       assert.equal(reply.kind, 'answer', `"${q}" should now be answered`);
-      assert.equal(reply.answer.id, TICKET_ID, `"${q}" should get the new answer`);
+      assert.equal(reply.answer.id, VET_ID, `"${q}" should get the new answer`);
     }
   });
 
@@ -398,7 +398,7 @@ describe('staff story: improve an answer, learn from the inbox', {
     await page.getByRole('navigation', { name: 'Hauptnavigation' }).getByRole('link', { name: 'Dashboard' }).click();
     await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
     const now = await todaysAnswerRate(page);
-    assert.equal(now.questions, rateBefore.questions + 3 + TICKET_QUESTIONS.length, `dashboard row: ${now.cells}`);
+    assert.equal(now.questions, rateBefore.questions + 3 + VET_QUESTIONS.length, `dashboard row: ${now.cells}`);
     assert.ok(now.rate > rateBefore.rate, `answer rate should rise: ${rateBefore.rate} % → ${now.rate} %`);
     await assertAccessible(page, 'dashboard');
     await shot(page, '14-dashboard-after');

@@ -740,6 +740,17 @@ impl Index {
     ) -> Ranking {
         let analysis = self.analyzer.analyze_query(question);
         let lex = self.lexical(&analysis, None, &self.classifier);
+        // A German question without a single word of the knowledge base (after spelling
+        // correction) matched nothing: its lexical scores are letter-sequence noise ("Xylophon
+        // Quadratwurzel Gurkensalat" shares a few n-grams with "Quadratmeter"), and the model's
+        // similarities of such word salad (0.83–0.86) are as high as those of real translations,
+        // so neither may turn it into a clarify. (Questions in other languages have no German
+        // words by nature; the meaning carries them.)
+        let nothing_matched = german
+            && analysis
+                .terms
+                .iter()
+                .all(|t| !self.terms.contains_key(&t.stem));
         let semantic = match (qvec, &self.semantic) {
             (Some(q), Some(sem)) => {
                 let mix = if german {
@@ -763,8 +774,13 @@ impl Index {
         };
         let s1 = candidates.first().map_or(0.0, |c| c.score);
         let s2 = candidates.get(1).map_or(0.0, |c| c.score);
+        let confidence = if nothing_matched {
+            0.0
+        } else {
+            calibration.probability(s1, s1 - s2)
+        };
         Ranking {
-            confidence: calibration.probability(s1, s1 - s2),
+            confidence,
             notes: analysis.notes,
             terms: analysis
                 .terms
@@ -1118,6 +1134,20 @@ mod tests {
                 r.candidates
             );
         }
+    }
+
+    #[test]
+    fn a_german_question_without_a_known_word_matched_nothing() {
+        let idx = index();
+        for q in ["Kautschukplantage Regenwetter", "asdf qwertz", "???"] {
+            let r = idx.rank(q, None);
+            assert_eq!(r.confidence, 0.0, "{q}: {:?}", r.candidates);
+        }
+        // One known (or corrected) word is enough for the usual ranking.
+        assert!(idx.rank("Kauzion Regenwetter", None).confidence > 0.0);
+        // Questions in other languages have no German words; the meaning carries them.
+        let foreign = idx.rank_with("How high is the deposit?", None, false, None);
+        assert!(foreign.confidence > 0.0, "{:?}", foreign.candidates);
     }
 
     #[test]

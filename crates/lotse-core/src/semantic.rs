@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calibrate::Calibration;
 use crate::engine::IndexAnswer;
+use crate::lang;
 
 /// Turns a question into an L2-normalised sentence vector (the embedding model, or a fake in tests).
 pub trait Encoder: Send + Sync {
@@ -72,7 +73,17 @@ pub struct SemanticIndex {
     /// Per answer: the sum of its vectors and that sum's squared norm (for centroid cosines).
     sums: Vec<f32>,
     sum_norms: Vec<f32>,
+    /// Per text: its language group (0 = German, see [`SemanticIndex::groups`]).
+    group: Vec<u8>,
+    /// The language codes of the groups, German first.
+    groups: Vec<&'static str>,
+    /// Per answer: how many of its texts each group has (`answers × groups`).
+    group_counts: Vec<u32>,
 }
+
+/// A language group needs this many texts before its similarities are corrected (a median of
+/// fewer is dominated by the texts that really match).
+pub const MIN_GROUP_TEXTS: usize = 12;
 
 /// The best similarity of one answer: the cosine and the text that reached it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -105,6 +116,9 @@ impl SemanticIndex {
             by_text: HashMap::new(),
             sums: vec![0.0; answers.len() * dim],
             sum_norms: vec![0.0; answers.len()],
+            group: Vec::new(),
+            groups: vec!["de"],
+            group_counts: Vec::new(),
         };
         for (ai, a) in answers.iter().enumerate() {
             for text in a.meaning_texts() {
@@ -118,7 +132,24 @@ impl SemanticIndex {
                 index.vecs.extend_from_slice(v);
                 index.answer.push(ai as u32);
                 index.texts.push(text.clone());
+                // Only clear evidence makes a text foreign: German keyword variants are often
+                // too short for the detector to be sure.
+                let detected = lang::detect(text);
+                let code = if detected.sure { detected.code } else { "de" };
+                let g = match index.groups.iter().position(|&c| c == code) {
+                    Some(g) => g,
+                    None => {
+                        index.groups.push(code);
+                        index.groups.len() - 1
+                    }
+                };
+                index.group.push(g as u8);
             }
+        }
+        let n_groups = index.groups.len();
+        index.group_counts = vec![0; answers.len() * n_groups];
+        for (&a, &g) in index.answer.iter().zip(&index.group) {
+            index.group_counts[a as usize * n_groups + g as usize] += 1;
         }
         for (i, &a) in index.answer.iter().enumerate() {
             let v = &index.vecs[i * dim..(i + 1) * dim];
@@ -156,16 +187,30 @@ impl SemanticIndex {
 
     /// The best cosine per answer (`n_answers` long; 0 for answers without vectors), leaving out
     /// the text `exclude`.
+    ///
+    /// Cosines are corrected per language: multilingual-e5 rates any two sentences of the same
+    /// language as more alike than a sentence and its translation, so a Ukrainian question would
+    /// go to whichever answers have Ukrainian versions, whatever they are about. Per question,
+    /// each language group's median cosine is compared with the German texts' median, and a
+    /// group that is closer to the question on the whole is lowered by the difference (in the
+    /// best cosines and the centroids alike). A group is only corrected from
+    /// [`MIN_GROUP_TEXTS`] texts on.
     pub fn best_per_answer(&self, q: &[f32], n_answers: usize, exclude: Option<u32>) -> Vec<Best> {
         let mut best = vec![Best::default(); n_answers];
         if q.len() != self.dim {
             return best;
         }
-        for (i, v) in self.vecs.chunks_exact(self.dim).enumerate() {
+        let cosines: Vec<f32> = self
+            .vecs
+            .chunks_exact(self.dim)
+            .map(|v| v.iter().zip(q).map(|(a, b)| a * b).sum())
+            .collect();
+        let offsets = self.language_offsets(&cosines, exclude);
+        for (i, &cos) in cosines.iter().enumerate() {
             if exclude == Some(i as u32) {
                 continue;
             }
-            let cos: f32 = v.iter().zip(q).map(|(a, b)| a * b).sum();
+            let cos = cos - offsets[self.group[i] as usize];
             let b = &mut best[self.answer[i] as usize];
             if cos > b.cosine {
                 b.cosine = cos;
@@ -173,16 +218,56 @@ impl SemanticIndex {
             }
         }
         let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+        let n_groups = self.groups.len();
         for (a, sum) in self.sums.chunks_exact(self.dim).enumerate() {
             let (mut qs, mut norm2) = (dot(q, sum), self.sum_norms[a]);
+            // Σ (cosine − offset of its group) over the answer's texts.
+            let counts = &self.group_counts[a * n_groups..(a + 1) * n_groups];
+            qs -= counts
+                .iter()
+                .zip(&offsets)
+                .map(|(&c, o)| c as f32 * o)
+                .sum::<f32>();
             if let Some(e) = exclude.filter(|&e| self.answer[e as usize] as usize == a) {
                 let v = &self.vecs[e as usize * self.dim..(e as usize + 1) * self.dim];
-                qs -= dot(q, v);
+                qs -= cosines[e as usize] - offsets[self.group[e as usize] as usize];
                 norm2 += -2.0 * dot(sum, v) + dot(v, v);
             }
             best[a].centroid = if norm2 > 1e-6 { qs / norm2.sqrt() } else { 0.0 };
         }
         best
+    }
+
+    /// How much closer than the German texts each language group is to the question (0 for
+    /// German, for groups that are not closer, and for groups too small to tell).
+    fn language_offsets(&self, cosines: &[f32], exclude: Option<u32>) -> Vec<f32> {
+        let mut offsets = vec![0.0; self.groups.len()];
+        if self.groups.len() < 2 {
+            return offsets;
+        }
+        let median = |g: usize| -> Option<f32> {
+            let mut of_group: Vec<f32> = cosines
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| self.group[i] as usize == g && exclude != Some(i as u32))
+                .map(|(_, &c)| c)
+                .collect();
+            if of_group.len() < MIN_GROUP_TEXTS {
+                return None;
+            }
+            let mid = of_group.len() / 2;
+            let (_, m, _) = of_group.select_nth_unstable_by(mid, f32::total_cmp);
+            Some(*m)
+        };
+        let Some(german) = median(0) else {
+            return offsets;
+        };
+        for (g, offset) in offsets.iter_mut().enumerate().skip(1) {
+            if let Some(m) = median(g) {
+                *offset = (m - german).max(0.0);
+            }
+        }
+        offsets
     }
 
     /// Heap bytes of the vectors.
@@ -232,6 +317,62 @@ mod tests {
         let best = index.best_per_answer(&[1.0, 0.0], 2, index.find("eins"));
         assert!((best[0].cosine - 0.6).abs() < 1e-6);
         assert_eq!(best[1].cosine, 0.0);
+    }
+
+    /// Vectors of a toy model where the third dimension is "written in Ukrainian": answer `a`
+    /// has German texts about topic A, `b` German texts about B and Ukrainian versions, `c`
+    /// German texts about something else.
+    fn bilingual(ukrainian_texts: usize) -> (Vec<IndexAnswer>, Vectors) {
+        let mut vectors = Vectors::new();
+        let mut texts = |prefix: &str, n: usize, v: [f32; 4]| -> Vec<String> {
+            (0..n)
+                .map(|i| {
+                    let t = format!("{prefix} {i}");
+                    vectors.insert(t.clone(), v.to_vec());
+                    t
+                })
+                .collect()
+        };
+        let a = texts("Frage zu A", 4, [1.0, 0.0, 0.0, 0.0]);
+        let mut b = texts("Frage zu B", 4, [0.0, 1.0, 0.0, 0.0]);
+        b.extend(texts(
+            "Питання про Б і",
+            ukrainian_texts,
+            [0.0, 0.6, 0.8, 0.0],
+        ));
+        let c = texts("Frage zu C", 10, [0.0, 0.0, 0.0, 1.0]);
+        let to_answer = |id: &str, qs: Vec<String>| IndexAnswer {
+            id: id.into(),
+            title: format!("Titel {id}"),
+            topics: vec![],
+            questions: qs,
+            keywords: vec![],
+            semantic_texts: vec![],
+        };
+        let answers = vec![to_answer("a", a), to_answer("b", b), to_answer("c", c)];
+        (answers, vectors)
+    }
+
+    #[test]
+    fn a_language_group_that_is_closer_on_the_whole_is_corrected() {
+        // A Ukrainian question about A: raw, the Ukrainian texts of B are closer (0.64) than
+        // the German texts of A (0.6), only because they are Ukrainian.
+        let q = [0.6, 0.0, 0.8, 0.0];
+        let (answers, vectors) = bilingual(MIN_GROUP_TEXTS);
+        let index = SemanticIndex::build(&answers, &vectors).expect("test setup");
+        let best = index.best_per_answer(&q, 3, None);
+        assert!((best[0].cosine - 0.6).abs() < 1e-5, "{best:?}");
+        assert!(best[1].cosine < 0.01, "Ukrainian texts lowered: {best:?}");
+        assert!(best[0].centroid > best[1].centroid, "{best:?}");
+        // Leaving a text out keeps the centroid consistent with the corrected cosines.
+        let left_out = index.best_per_answer(&q, 3, index.find("Frage zu A 0"));
+        assert!((left_out[0].centroid - 0.6).abs() < 1e-5, "{left_out:?}");
+
+        // Too few texts to tell a language's level: no correction.
+        let (answers, vectors) = bilingual(MIN_GROUP_TEXTS - 1);
+        let index = SemanticIndex::build(&answers, &vectors).expect("test setup");
+        let best = index.best_per_answer(&q, 3, None);
+        assert!((best[1].cosine - 0.64).abs() < 1e-5, "{best:?}");
     }
 
     #[test]

@@ -165,7 +165,26 @@ enum ConfigCommand {
     Print,
 }
 
+/// `lotse ask … | head -3`: when the reader of stdout goes away, `println!` panics with a broken
+/// pipe. Like other command-line tools, stop quietly instead of printing a panic and a backtrace.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> Result<()> {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     if matches!(cli.command, Command::Serve { .. }) {
         // Before any thread starts: may re-execute the process with OMP_WAIT_POLICY set.

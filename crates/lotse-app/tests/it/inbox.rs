@@ -129,7 +129,7 @@ async fn assigning_a_question_teaches_the_next_citizen_even_under_four_eyes() {
         .expect("four eyes");
     for q in [
         CLARIFY,
-        "Wann wird das Deutschlandticket erstattet?",
+        "Kriege ich einen Zuschuss zum Deutschlandticket?",
         FALLBACK,
     ] {
         app.ask("demo", q, None).expect("ask");

@@ -10,7 +10,7 @@ use super::admin::{Session, default_setup, form, get_with, location, login};
 use super::{post_json, send};
 
 const CLARIFY: &str = "Bekomme ich einen Zuschuss zum Deutschlandticket?";
-const CLARIFY_2: &str = "Wann wird das Deutschlandticket erstattet?";
+const CLARIFY_2: &str = "Kriege ich einen Zuschuss zum Deutschlandticket?";
 const SIMILAR: &str = "Gibt es einen Zuschuss für das Deutschlandticket?";
 const FALLBACK: &str = "Xylophon Quadratwurzel Gurkensalat";
 const TICKET_ANSWER: &str = "steuer-rundfunk-befreiungen-sozialtarife";
@@ -356,7 +356,7 @@ async fn a_new_answer_from_a_cluster_opens_the_prefilled_editor() {
         ("body", "Zum Deutschlandticket …"),
         (
             "questions",
-            "Bekomme ich einen Zuschuss zum Deutschlandticket?\nWann wird das Deutschlandticket erstattet?",
+            "Bekomme ich einen Zuschuss zum Deutschlandticket?\nKriege ich einen Zuschuss zum Deutschlandticket?",
         ),
         ("topics", "steuer-rundfunk-befreiungen"),
         ("action", "draft"),
