@@ -368,7 +368,7 @@ describe('staff story: improve an answer, learn from the inbox', {
     await topics.getByText('C Regelbedarf, Mehrbedarfe, einmalige Leistungen').click();
     await topics.getByLabel('Regelbedarf/Regelsatz: Höhe, Regelbedarfsstufen, Kinder').check();
     await page.getByRole('button', { name: 'Vorschau' }).click();
-    await page.getByRole('region', { name: /^Vorschau/ }).getByText(/Regelbedarf enthalten/).waitFor();
+    await page.getByRole('region', { name: /^Vorschau/ }).getByText(/Regelbedarf nicht vorgesehen/).waitFor();
     await shot(page, '10-new-answer-from-cluster');
     await page.getByRole('button', { name: 'Zur Prüfung geben' }).click();
     await page.waitForLoadState();

@@ -583,16 +583,29 @@ async fn restore(cfg: &lotse_app::Config, file: &std::path::Path) -> Result<()> 
     let staged = path.with_extension("db.restore");
     std::fs::copy(file, &staged)
         .with_context(|| format!("copying {} to {}", file.display(), staged.display()))?;
-    let db = Db::open_url(&format!("sqlite://{}", staged.display()))
-        .await
-        .context("opening the backup")?;
-    let check = db.integrity_check().await?;
-    let tenants = db.tenants().await?.len();
-    db.close().await;
-    if check != "ok" {
-        let _ = std::fs::remove_file(&staged);
-        anyhow::bail!("the backup is damaged: {check}");
+    let checked = async {
+        let db = Db::open_url(&format!("sqlite://{}", staged.display()))
+            .await
+            .context("the backup cannot be opened as a Lotse database")?;
+        let check = db.integrity_check().await?;
+        let tenants = db.tenants().await?.len();
+        db.close().await;
+        anyhow::ensure!(check == "ok", "the backup is damaged: {check}");
+        Ok(tenants)
     }
+    .await;
+    let tenants = match checked {
+        Ok(tenants) => tenants,
+        Err(e) => {
+            // Leave nothing behind but the untouched database.
+            for suffix in ["", "-wal", "-shm"] {
+                let mut side = staged.clone().into_os_string();
+                side.push(suffix);
+                let _ = std::fs::remove_file(side);
+            }
+            return Err(e);
+        }
+    };
     for suffix in ["-wal", "-shm"] {
         let mut side = path.clone().into_os_string();
         side.push(suffix);
