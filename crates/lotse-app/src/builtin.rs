@@ -9,6 +9,7 @@ include!(concat!(env!("OUT_DIR"), "/builtin_answers.rs"));
 pub const TAXONOMY_TSV: &str = include_str!("../../../content/taxonomy.tsv");
 pub const SHARED_VARIABLES_YAML: &str = include_str!("../../../content/variables.yaml");
 pub const SYNONYMS_YAML: &str = include_str!("../../../content/synonyms.yaml");
+pub const TRANSLATIONS_YAML: &str = include_str!("../../../content/translations.yaml");
 pub const DEMO_TENANT_YAML: &str = include_str!("../../../content/demo-tenant.yaml");
 
 /// A topic of the taxonomy.
@@ -60,6 +61,19 @@ pub fn synonyms() -> Vec<Vec<String>> {
     serde_yaml::from_str::<SynonymFile>(SYNONYMS_YAML)
         .map(|f| f.groups)
         .unwrap_or_default()
+}
+
+/// The shared cross-language glossary (`content/translations.yaml`), parsed once.
+pub fn glossary() -> &'static lotse_core::glossary::Glossary {
+    static GLOSSARY: std::sync::OnceLock<lotse_core::glossary::Glossary> =
+        std::sync::OnceLock::new();
+    GLOSSARY.get_or_init(|| {
+        lotse_core::glossary::Glossary::from_yaml(TRANSLATIONS_YAML).unwrap_or_else(|e| {
+            // The content tests parse it; a broken file only loses the translations.
+            tracing::error!(error = %e, "content/translations.yaml");
+            lotse_core::glossary::Glossary::default()
+        })
+    })
 }
 
 /// The demo tenant definition.

@@ -6,6 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::glossary::Glossary;
 use crate::text::{
     Letters, Stemmer, allowed_typos, edit_distance, fold, is_stop_word, koelner_phonetik,
     sound_distance, sounds_alike, tokenize,
@@ -21,6 +22,8 @@ type Phrases = Vec<(Vec<String>, Vec<String>)>;
 pub struct Synonyms {
     /// First token of a phrase → (phrase tokens, canonical tokens), longest phrases first.
     by_first: HashMap<String, Phrases>,
+    /// The domain's words in other languages (for questions not written in German).
+    glossary: Glossary,
 }
 
 impl Synonyms {
@@ -48,7 +51,20 @@ impl Synonyms {
         for list in by_first.values_mut() {
             list.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         }
-        Synonyms { by_first }
+        Synonyms {
+            by_first,
+            glossary: Glossary::default(),
+        }
+    }
+
+    /// The same synonyms with the cross-language glossary.
+    pub fn with_glossary(mut self, glossary: Glossary) -> Self {
+        self.glossary = glossary;
+        self
+    }
+
+    pub fn glossary(&self) -> &Glossary {
+        &self.glossary
     }
 
     /// Replaces every known phrase by its canonical tokens (longest match first).
@@ -117,6 +133,9 @@ pub struct Analysis {
     pub end: Option<char>,
     /// Human-readable notes for explanations: corrections, compound splits, synonyms.
     pub notes: Vec<String>,
+    /// German words the glossary found in a question in another language (see
+    /// [`Analyzer::analyze_foreign`]).
+    pub translated: Vec<String>,
 }
 
 /// See the module docs.
@@ -190,6 +209,24 @@ impl Analyzer {
         self.analyze(text, false)
     }
 
+    /// Analyses a question written in another language: the German words the glossary finds in
+    /// it are added to it (with a note each), then it is analysed like a German question.
+    pub fn analyze_foreign(&self, text: &str) -> Analysis {
+        let found = self.synonyms.glossary.translate(text);
+        if found.is_empty() {
+            return self.analyze_query(text);
+        }
+        let german: Vec<&str> = found.iter().map(|(g, _)| g.as_str()).collect();
+        let mut analysis = self.analyze_query(&format!("{text} {}", german.join(" ")));
+        for (german, word) in found.iter().rev() {
+            analysis
+                .notes
+                .insert(0, format!("Übersetzt: {word} → {german}"));
+        }
+        analysis.translated = found.into_iter().map(|(german, _)| german).collect();
+        analysis
+    }
+
     /// Analyses a citizen's question, correcting unknown words towards the vocabulary.
     pub fn analyze_query(&self, text: &str) -> Analysis {
         self.analyze(text, true)
@@ -252,6 +289,7 @@ impl Analyzer {
             tokens: all_tokens,
             end,
             notes,
+            translated: Vec::new(),
         }
     }
 

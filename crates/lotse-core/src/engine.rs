@@ -616,7 +616,7 @@ impl Index {
                 let Some(sem) = sem_features(text, sem.find(text)) else {
                     continue;
                 };
-                let q = self.analyzer.analyze_query(text);
+                let q = self.analyzer.analyze_foreign(text);
                 foreign.push(Asked {
                     lex: lex_scores(&self.lexical(&q, None, &self.classifier)),
                     sem,
@@ -738,7 +738,11 @@ impl Index {
         german: bool,
         allowed: Option<&dyn Fn(&IndexAnswer) -> bool>,
     ) -> Ranking {
-        let analysis = self.analyzer.analyze_query(question);
+        let analysis = if german {
+            self.analyzer.analyze_query(question)
+        } else {
+            self.analyzer.analyze_foreign(question)
+        };
         let lex = self.lexical(&analysis, None, &self.classifier);
         // A German question without a single word of the knowledge base (after spelling
         // correction) matched nothing: its lexical scores are letter-sequence noise ("Xylophon
@@ -774,11 +778,29 @@ impl Index {
         };
         let s1 = candidates.first().map_or(0.0, |c| c.score);
         let s2 = candidates.get(1).map_or(0.0, |c| c.score);
-        let confidence = if nothing_matched {
+        let mut confidence = if nothing_matched {
             0.0
         } else {
             calibration.probability(s1, s1 - s2)
         };
+        // A question in another language is answered outright only when its words (through the
+        // glossary) and its meaning point to the same answer: either alone is a weak witness
+        // across languages (the glossary knows single words, the model confuses neighbours).
+        if let Some((best, Mix::Foreign(_))) = &semantic
+            && !analysis.translated.is_empty()
+        {
+            let argmax = |scores: &mut dyn Iterator<Item = f32>| {
+                scores
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(i, _)| i)
+            };
+            let by_words = argmax(&mut lex.iter().map(|l| l.map_or(0.0, |l| l.score)));
+            let by_meaning = argmax(&mut best.iter().map(semantic::Best::feature));
+            if by_words != by_meaning {
+                confidence = confidence.min(self.config.answer_threshold - 0.01);
+            }
+        }
         Ranking {
             confidence,
             notes: analysis.notes,

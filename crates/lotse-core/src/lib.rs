@@ -12,6 +12,7 @@ pub mod cluster;
 pub mod content;
 pub mod engine;
 pub mod eval;
+pub mod glossary;
 pub mod lang;
 pub mod redact;
 pub mod render;

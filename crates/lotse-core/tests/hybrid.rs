@@ -212,3 +212,51 @@ fn a_quick_rebuild_keeps_the_hybrid_fit_and_indexes_new_texts() {
     assert_eq!(rebuilt.hybrid(), index.hybrid());
     assert_eq!(rebuilt.semantic_len(), index.semantic_len() + 1);
 }
+
+fn glossary_index(glossary: &str) -> Index {
+    let answers = answers();
+    let oos = ["Wie wird das Wetter morgen?"];
+    let vectors: Vectors = texts_to_embed(&answers, &oos)
+        .into_iter()
+        .map(|t| (t.to_owned(), embed(t)))
+        .collect();
+    let glossary = lotse_core::glossary::Glossary::from_yaml(glossary).expect("glossary");
+    Index::build_hybrid(
+        answers,
+        Synonyms::default().with_glossary(glossary),
+        EngineConfig::default(),
+        &oos,
+        Some(&vectors),
+    )
+}
+
+#[test]
+fn a_foreign_question_is_answered_outright_only_when_its_words_and_meaning_agree() {
+    let encoder = Counting::default();
+    // The glossary finds "kaution" in the question, and its meaning is the deposit too.
+    let index = glossary_index("terms:\n  kaution:\n    uk: [депозит, застав]\n");
+    let d = decide_with(&index, "Чи платить Jobcenter депозит?", Some(&encoder));
+    assert_eq!(d.ranking.candidates[0].id, "kaution");
+    assert!(
+        d.ranking
+            .notes
+            .iter()
+            .any(|n| n == "Übersetzt: депозит → kaution"),
+        "{:?}",
+        d.ranking.notes
+    );
+    let agreeing = d.confidence;
+
+    // A glossary that sends the same word elsewhere: words and meaning disagree, so whatever
+    // the scores say, the question is not answered outright.
+    let index = glossary_index("terms:\n  regelsatz:\n    uk: [депозит, застав]\n");
+    let d = decide_with(&index, "Чи платить Jobcenter депозит?", Some(&encoder));
+    assert!(
+        d.confidence < index.config().answer_threshold,
+        "{} {:?}",
+        d.confidence,
+        d.ranking.candidates
+    );
+    assert!(d.answer.is_none());
+    assert!(agreeing > d.confidence, "{agreeing} vs {}", d.confidence);
+}

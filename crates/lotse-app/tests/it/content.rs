@@ -111,6 +111,41 @@ fn synonyms_and_variables_load() {
     );
 }
 
+/// The cross-language glossary parses, and every German word it translates into is a word of the
+/// knowledge base (its answers' texts or the synonyms): a translation into a word that no answer
+/// uses would find nothing.
+#[test]
+fn the_glossary_translates_into_words_of_the_knowledge_base() {
+    let glossary = lotse_core::glossary::Glossary::from_yaml(builtin::TRANSLATIONS_YAML)
+        .expect("content/translations.yaml parses");
+    assert!(glossary.len() >= 300, "stems: {}", glossary.len());
+    let mut words: HashSet<String> = HashSet::new();
+    let answers = builtin::answers().expect("answers");
+    let texts = answers.iter().flat_map(|a| {
+        std::iter::once(a.title.as_str())
+            .chain(std::iter::once(a.body.as_str()))
+            .chain(a.questions.iter().map(String::as_str))
+            .chain(a.keywords.iter().map(String::as_str))
+    });
+    let synonyms = builtin::synonyms();
+    for text in texts.chain(synonyms.iter().flatten().map(String::as_str)) {
+        words.extend(lotse_core::text::tokenize(&lotse_core::text::fold(text)));
+    }
+    let file: serde_yaml::Value = serde_yaml::from_str(builtin::TRANSLATIONS_YAML).expect("yaml");
+    let unknown: Vec<String> = file["terms"]
+        .as_mapping()
+        .expect("terms")
+        .keys()
+        .filter_map(|k| k.as_str())
+        .map(lotse_core::text::fold)
+        .filter(|k| !words.contains(k))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "German words no answer uses: {unknown:?}"
+    );
+}
+
 /// Self-consistency: each answer's own variants must reach that answer. Lists the conflicts.
 #[tokio::test]
 async fn question_variants_reach_their_own_answer() {
