@@ -64,16 +64,20 @@ pub fn synonyms() -> Vec<Vec<String>> {
 }
 
 /// The shared cross-language glossary (`content/translations.yaml`), parsed once.
-pub fn glossary() -> &'static lotse_core::glossary::Glossary {
-    static GLOSSARY: std::sync::OnceLock<lotse_core::glossary::Glossary> =
+pub fn glossary() -> std::sync::Arc<lotse_core::glossary::Glossary> {
+    static GLOSSARY: std::sync::OnceLock<std::sync::Arc<lotse_core::glossary::Glossary>> =
         std::sync::OnceLock::new();
-    GLOSSARY.get_or_init(|| {
-        lotse_core::glossary::Glossary::from_yaml(TRANSLATIONS_YAML).unwrap_or_else(|e| {
-            // The content tests parse it; a broken file only loses the translations.
-            tracing::error!(error = %e, "content/translations.yaml");
-            lotse_core::glossary::Glossary::default()
+    GLOSSARY
+        .get_or_init(|| {
+            let parsed = lotse_core::glossary::Glossary::from_yaml(TRANSLATIONS_YAML)
+                .unwrap_or_else(|e| {
+                    // The content tests parse it; a broken file only loses the translations.
+                    tracing::error!(error = %e, "content/translations.yaml");
+                    lotse_core::glossary::Glossary::default()
+                });
+            std::sync::Arc::new(parsed)
         })
-    })
+        .clone()
 }
 
 /// The demo tenant definition.

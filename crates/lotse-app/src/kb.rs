@@ -181,7 +181,7 @@ impl TenantKb {
             }),
             synonyms,
         );
-        let synonyms = Synonyms::new(synonyms).with_glossary(crate::builtin::glossary().clone());
+        let synonyms = Synonyms::new(synonyms).with_glossary(crate::builtin::glossary());
         // Vectors but no hybrid weights yet (the model arrived since): fit them now.
         let prior = prior.filter(|p| vectors.is_none() || p.hybrid.is_some());
         let index = match prior {

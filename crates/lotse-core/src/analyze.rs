@@ -5,6 +5,7 @@
 //! towards), so one is built per index and never changes while answers are served.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::glossary::Glossary;
 use crate::text::{
@@ -22,8 +23,9 @@ type Phrases = Vec<(Vec<String>, Vec<String>)>;
 pub struct Synonyms {
     /// First token of a phrase → (phrase tokens, canonical tokens), longest phrases first.
     by_first: HashMap<String, Phrases>,
-    /// The domain's words in other languages (for questions not written in German).
-    glossary: Glossary,
+    /// The domain's words in other languages (for questions not written in German); shared by
+    /// every index, so not copied per build.
+    glossary: Arc<Glossary>,
 }
 
 impl Synonyms {
@@ -53,12 +55,12 @@ impl Synonyms {
         }
         Synonyms {
             by_first,
-            glossary: Glossary::default(),
+            glossary: Arc::default(),
         }
     }
 
     /// The same synonyms with the cross-language glossary.
-    pub fn with_glossary(mut self, glossary: Glossary) -> Self {
+    pub fn with_glossary(mut self, glossary: Arc<Glossary>) -> Self {
         self.glossary = glossary;
         self
     }

@@ -789,14 +789,9 @@ impl Index {
         if let Some((best, Mix::Foreign(_))) = &semantic
             && !analysis.translated.is_empty()
         {
-            let argmax = |scores: &mut dyn Iterator<Item = f32>| {
-                scores
-                    .enumerate()
-                    .max_by(|a, b| a.1.total_cmp(&b.1))
-                    .map(|(i, _)| i)
-            };
-            let by_words = argmax(&mut lex.iter().map(|l| l.map_or(0.0, |l| l.score)));
-            let by_meaning = argmax(&mut best.iter().map(semantic::Best::feature));
+            let by_words = top_and_margin(lex.iter().map(|l| l.map_or(0.0, |l| l.score)));
+            let by_meaning = top_and_margin(best.iter().map(semantic::Best::feature));
+            let (by_words, by_meaning) = (by_words.map(|t| t.0), by_meaning.map(|t| t.0));
             if by_words != by_meaning {
                 confidence = confidence.min(self.config.answer_threshold - 0.01);
             }

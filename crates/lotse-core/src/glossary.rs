@@ -76,6 +76,14 @@ impl Glossary {
         self.stems.len()
     }
 
+    /// The German words the glossary translates into, each once.
+    pub fn german_words(&self) -> std::collections::BTreeSet<&str> {
+        self.stems
+            .iter()
+            .map(|(_, german)| german.as_str())
+            .collect()
+    }
+
     /// The German words the glossary finds in `text`, each once, with the word it was found in
     /// (for the explanation), in the order of the text.
     pub fn translate(&self, text: &str) -> Vec<(String, String)> {

@@ -245,25 +245,24 @@ impl SemanticIndex {
         if self.groups.len() < 2 {
             return offsets;
         }
-        let median = |g: usize| -> Option<f32> {
-            let mut of_group: Vec<f32> = cosines
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| self.group[i] as usize == g && exclude != Some(i as u32))
-                .map(|(_, &c)| c)
-                .collect();
+        let mut by_group: Vec<Vec<f32>> = vec![Vec::new(); self.groups.len()];
+        for (i, (&c, &g)) in cosines.iter().zip(&self.group).enumerate() {
+            if exclude != Some(i as u32) {
+                by_group[g as usize].push(c);
+            }
+        }
+        let median = |of_group: &mut Vec<f32>| -> Option<f32> {
             if of_group.len() < MIN_GROUP_TEXTS {
                 return None;
             }
             let mid = of_group.len() / 2;
-            let (_, m, _) = of_group.select_nth_unstable_by(mid, f32::total_cmp);
-            Some(*m)
+            Some(*of_group.select_nth_unstable_by(mid, f32::total_cmp).1)
         };
-        let Some(german) = median(0) else {
+        let Some(german) = median(&mut by_group[0]) else {
             return offsets;
         };
-        for (g, offset) in offsets.iter_mut().enumerate().skip(1) {
-            if let Some(m) = median(g) {
+        for (offset, of_group) in offsets.iter_mut().zip(&mut by_group).skip(1) {
+            if let Some(m) = median(of_group) {
                 *offset = (m - german).max(0.0);
             }
         }

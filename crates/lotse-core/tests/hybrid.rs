@@ -109,6 +109,10 @@ fn answers() -> Vec<IndexAnswer> {
 }
 
 fn hybrid_index() -> Index {
+    hybrid_index_with(Synonyms::default())
+}
+
+fn hybrid_index_with(synonyms: Synonyms) -> Index {
     let answers = answers();
     let oos = ["Wie wird das Wetter morgen?"];
     let vectors: Vectors = texts_to_embed(&answers, &oos)
@@ -117,7 +121,7 @@ fn hybrid_index() -> Index {
         .collect();
     Index::build_hybrid(
         answers,
-        Synonyms::default(),
+        synonyms,
         EngineConfig::default(),
         &oos,
         Some(&vectors),
@@ -214,20 +218,8 @@ fn a_quick_rebuild_keeps_the_hybrid_fit_and_indexes_new_texts() {
 }
 
 fn glossary_index(glossary: &str) -> Index {
-    let answers = answers();
-    let oos = ["Wie wird das Wetter morgen?"];
-    let vectors: Vectors = texts_to_embed(&answers, &oos)
-        .into_iter()
-        .map(|t| (t.to_owned(), embed(t)))
-        .collect();
     let glossary = lotse_core::glossary::Glossary::from_yaml(glossary).expect("glossary");
-    Index::build_hybrid(
-        answers,
-        Synonyms::default().with_glossary(glossary),
-        EngineConfig::default(),
-        &oos,
-        Some(&vectors),
-    )
+    hybrid_index_with(Synonyms::default().with_glossary(std::sync::Arc::new(glossary)))
 }
 
 #[test]

@@ -575,6 +575,15 @@ async fn backup(cfg: &lotse_app::Config, file: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
+/// Removes the write-ahead log and shared-memory files SQLite keeps beside a database.
+fn remove_sqlite_sidecars(db: &std::path::Path) {
+    for suffix in ["-wal", "-shm"] {
+        let mut side = db.as_os_str().to_owned();
+        side.push(suffix);
+        let _ = std::fs::remove_file(side);
+    }
+}
+
 async fn restore(cfg: &lotse_app::Config, file: &std::path::Path) -> Result<()> {
     let path = sqlite_path(cfg)?;
     anyhow::ensure!(file.exists(), "no backup at {}", file.display());
@@ -598,19 +607,12 @@ async fn restore(cfg: &lotse_app::Config, file: &std::path::Path) -> Result<()> 
         Ok(tenants) => tenants,
         Err(e) => {
             // Leave nothing behind but the untouched database.
-            for suffix in ["", "-wal", "-shm"] {
-                let mut side = staged.clone().into_os_string();
-                side.push(suffix);
-                let _ = std::fs::remove_file(side);
-            }
+            let _ = std::fs::remove_file(&staged);
+            remove_sqlite_sidecars(&staged);
             return Err(e);
         }
     };
-    for suffix in ["-wal", "-shm"] {
-        let mut side = path.clone().into_os_string();
-        side.push(suffix);
-        let _ = std::fs::remove_file(side);
-    }
+    remove_sqlite_sidecars(&path);
     std::fs::rename(&staged, &path).with_context(|| format!("replacing {}", path.display()))?;
     println!(
         "Wiederhergestellt: {} ({tenants} Mandanten). Lotse kann wieder gestartet werden.",

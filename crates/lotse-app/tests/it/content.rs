@@ -131,14 +131,10 @@ fn the_glossary_translates_into_words_of_the_knowledge_base() {
     for text in texts.chain(synonyms.iter().flatten().map(String::as_str)) {
         words.extend(lotse_core::text::tokenize(&lotse_core::text::fold(text)));
     }
-    let file: serde_yaml::Value = serde_yaml::from_str(builtin::TRANSLATIONS_YAML).expect("yaml");
-    let unknown: Vec<String> = file["terms"]
-        .as_mapping()
-        .expect("terms")
-        .keys()
-        .filter_map(|k| k.as_str())
-        .map(lotse_core::text::fold)
-        .filter(|k| !words.contains(k))
+    let unknown: Vec<&str> = glossary
+        .german_words()
+        .into_iter()
+        .filter(|german| !words.contains(*german))
         .collect();
     assert!(
         unknown.is_empty(),
