@@ -223,6 +223,20 @@ fn top_and_margin(scores: impl Iterator<Item = f32>) -> Option<(usize, f32, f32)
 const GRAM_MIN: usize = 3;
 const GRAM_MAX: usize = 5;
 
+/// The lexical score of every answer (0 for an answer without any document).
+fn lex_scores(lex: &[Option<Lex>]) -> Vec<f32> {
+    lex.iter().map(|l| l.map_or(0.0, |l| l.score)).collect()
+}
+
+/// The index of the best of some per-answer scores (`None` when none is above 0).
+fn first(features: &[f32]) -> Option<usize> {
+    first_of(features.iter().copied())
+}
+
+fn first_of(features: impl Iterator<Item = f32>) -> Option<usize> {
+    top_and_margin(features).map(|(best, ..)| best)
+}
+
 fn hash_gram(bytes: &[u8]) -> u64 {
     // FNV-1a: stable, fast, good enough for a few hundred thousand n-grams.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -522,6 +536,7 @@ impl Index {
                 Some(Sample {
                     top,
                     margin,
+                    agree: false,
                     correct: best == index.docs[h.doc as usize].answer as usize,
                 })
             })
@@ -541,6 +556,7 @@ impl Index {
                 samples.push(Sample {
                     top,
                     margin,
+                    agree: false,
                     correct: false,
                 });
             }
@@ -571,9 +587,6 @@ impl Index {
             sem: Vec<f32>,
             answer: Option<usize>,
         }
-        let lex_scores = |lex: &[Option<Lex>]| -> Vec<f32> {
-            lex.iter().map(|l| l.map_or(0.0, |l| l.score)).collect()
-        };
         let sem_features = |text: &str, exclude: Option<u32>| -> Option<Vec<f32>> {
             let v = vectors.get(text)?;
             Some(
@@ -661,9 +674,17 @@ impl Index {
                 .chain(&negatives)
                 .filter_map(|q| {
                     let (best, top, margin) = mixed(q, mix)?;
+                    let by_meaning = first(&q.sem);
+                    let agree = match mix {
+                        Mix::German(_) => by_meaning.is_some_and(|m| self.same_topic(m, best)),
+                        Mix::Foreign(_) => by_meaning
+                            .zip(first(&q.lex))
+                            .is_some_and(|(m, w)| self.same_topic(m, w)),
+                    };
                     Some(Sample {
                         top,
                         margin,
+                        agree,
                         correct: Some(best) == q.answer,
                     })
                 })
@@ -695,6 +716,15 @@ impl Index {
 
     pub fn answers(&self) -> &[IndexAnswer] {
         &self.answers
+    }
+
+    /// Whether two answers share a topic (a topic's several focused answers are one "right
+    /// topic" for the quality bar: SPEC, "the returned answer's topic is right").
+    fn same_topic(&self, a: usize, b: usize) -> bool {
+        a == b || {
+            let (ta, tb) = (&self.answers[a].topics, &self.answers[b].topics);
+            ta.iter().any(|t| tb.contains(t))
+        }
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -771,6 +801,21 @@ impl Index {
             semantic.as_ref().map(|(b, m)| (b.as_slice(), *m)),
             allowed,
         );
+        // The agreement feature of the calibration (see `fit_hybrid`): for a German question,
+        // the meaning alone points to the chosen answer's topic; for one in another language,
+        // its words (through the glossary) and its meaning point to the same topic.
+        let by_meaning = semantic
+            .as_ref()
+            .and_then(|(best, _)| first_of(best.iter().map(semantic::Best::feature)));
+        let agree = match (&semantic, by_meaning) {
+            (Some((_, Mix::German(_))), Some(m)) => candidates
+                .first()
+                .is_some_and(|c1| self.same_topic(m, c1.answer)),
+            (Some((_, Mix::Foreign(_))), Some(m)) => {
+                first(&lex_scores(&lex)).is_some_and(|w| self.same_topic(m, w))
+            }
+            _ => false,
+        };
         let calibration = match semantic {
             None => &self.calibration,
             Some((_, Mix::German(_))) => &self.hybrid.calibration,
@@ -781,20 +826,17 @@ impl Index {
         let mut confidence = if nothing_matched {
             0.0
         } else {
-            calibration.probability(s1, s1 - s2)
+            calibration.probability(s1, s1 - s2, agree)
         };
-        // A question in another language is answered outright only when its words (through the
-        // glossary) and its meaning point to the same answer: either alone is a weak witness
-        // across languages (the glossary knows single words, the model confuses neighbours).
-        if let Some((best, Mix::Foreign(_))) = &semantic
+        // A question in another language is answered outright only when its words and its
+        // meaning agree: either alone is a weak witness across languages (the glossary knows
+        // single words, the model confuses neighbours). A topic's several focused answers count
+        // as one here, as in the quality bar ("the returned answer's topic is right").
+        if matches!(semantic, Some((_, Mix::Foreign(_))))
             && !analysis.translated.is_empty()
+            && !agree
         {
-            let by_words = top_and_margin(lex.iter().map(|l| l.map_or(0.0, |l| l.score)));
-            let by_meaning = top_and_margin(best.iter().map(semantic::Best::feature));
-            let (by_words, by_meaning) = (by_words.map(|t| t.0), by_meaning.map(|t| t.0));
-            if by_words != by_meaning {
-                confidence = confidence.min(self.config.answer_threshold - 0.01);
-            }
+            confidence = confidence.min(self.config.answer_threshold - 0.01);
         }
         Ranking {
             confidence,

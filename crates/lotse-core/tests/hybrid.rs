@@ -113,7 +113,10 @@ fn hybrid_index() -> Index {
 }
 
 fn hybrid_index_with(synonyms: Synonyms) -> Index {
-    let answers = answers();
+    hybrid_index_of(answers(), synonyms)
+}
+
+fn hybrid_index_of(answers: Vec<IndexAnswer>, synonyms: Synonyms) -> Index {
     let oos = ["Wie wird das Wetter morgen?"];
     let vectors: Vectors = texts_to_embed(&answers, &oos)
         .into_iter()
@@ -218,8 +221,15 @@ fn a_quick_rebuild_keeps_the_hybrid_fit_and_indexes_new_texts() {
 }
 
 fn glossary_index(glossary: &str) -> Index {
+    glossary_index_of(answers(), glossary)
+}
+
+fn glossary_index_of(answers: Vec<IndexAnswer>, glossary: &str) -> Index {
     let glossary = lotse_core::glossary::Glossary::from_yaml(glossary).expect("glossary");
-    hybrid_index_with(Synonyms::default().with_glossary(std::sync::Arc::new(glossary)))
+    hybrid_index_of(
+        answers,
+        Synonyms::default().with_glossary(std::sync::Arc::new(glossary)),
+    )
 }
 
 #[test]
@@ -251,4 +261,32 @@ fn a_foreign_question_is_answered_outright_only_when_its_words_and_meaning_agree
     );
     assert!(d.answer.is_none());
     assert!(agreeing > d.confidence, "{agreeing} vs {}", d.confidence);
+}
+
+#[test]
+fn words_and_meaning_agree_when_they_point_to_two_answers_of_one_topic() {
+    let encoder = Counting::default();
+    let question = "Чи платить Jobcenter депозит?";
+    // The glossary sends the deposit word to the Regelsatz answer, the meaning to the deposit.
+    let glossary = "terms:\n  regelsatz:\n    uk: [депозит, застав]\n";
+    let apart = glossary_index_of(answers(), glossary);
+    let capped = decide_with(&apart, question, Some(&encoder));
+    assert!(capped.confidence < apart.config().answer_threshold);
+
+    // The same two answers as focused answers of one topic: not a disagreement any more.
+    let mut siblings = answers();
+    siblings[1].topics = vec!["kaution".into()];
+    let together = glossary_index_of(siblings, glossary);
+    let d = decide_with(&together, question, Some(&encoder));
+    assert_eq!(
+        d.ranking.candidates[0].id, "kaution",
+        "{:?}",
+        d.ranking.candidates
+    );
+    assert!(
+        d.confidence > capped.confidence,
+        "{} vs {}",
+        d.confidence,
+        capped.confidence
+    );
 }

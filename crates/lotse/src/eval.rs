@@ -139,6 +139,18 @@ pub fn run(app: &App, tenant: &str, jsonl: &str, verbose: bool) -> Result<String
             h.accuracy_hybrid,
             h.samples
         );
+        let c = &h.calibration;
+        let _ = writeln!(
+            out,
+            "  confidence (German): σ({:.2} + {:.2}·top + {:.2}·margin + {:.2}·meaning agrees), fitted on {} held-out questions",
+            c.bias, c.w_top, c.w_margin, c.w_agree, c.samples
+        );
+        let c = &h.foreign;
+        let _ = writeln!(
+            out,
+            "  confidence (other languages): σ({:.2} + {:.2}·top + {:.2}·margin + {:.2}·words and meaning agree), fitted on {} questions",
+            c.bias, c.w_top, c.w_margin, c.w_agree, c.samples
+        );
     } else {
         let _ = writeln!(out, "  words only (no sentence vectors)");
     }
