@@ -148,6 +148,8 @@ pub struct SpeechConfig {
     pub max_seconds: u32,
     /// Most tokens of one transcript (stops repetition loops).
     pub max_tokens: u32,
+    /// Hypotheses Whisper keeps while decoding (beam search); 1 is greedy decoding, the fastest.
+    pub beam_size: u32,
     /// Language of recognition.
     pub language: String,
     /// Give Whisper the tenant's vocabulary (answer titles, question variants, synonyms) as its
@@ -168,6 +170,7 @@ impl Default for SpeechConfig {
             queue: 2,
             max_seconds: 30,
             max_tokens: 96,
+            beam_size: 1,
             language: "de".into(),
             prompt: true,
             auto_send: false,
@@ -262,6 +265,9 @@ impl Config {
         if self.speech.threads == 0 {
             return Err("speech.threads must be at least 1".into());
         }
+        if self.speech.beam_size == 0 || self.speech.beam_size > 8 {
+            return Err("speech.beam_size must be between 1 (greedy) and 8".into());
+        }
         if self.limits.max_question_chars == 0 {
             return Err("limits.max_question_chars must be at least 1".into());
         }
@@ -272,5 +278,35 @@ impl Config {
             );
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_valid() {
+        assert_eq!(Config::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn speech_settings_out_of_range_are_clear_errors() {
+        type Change = fn(&mut Config);
+        let cases: [(Change, &str); 4] = [
+            (|c| c.speech.beam_size = 0, "speech.beam_size"),
+            (|c| c.speech.beam_size = 9, "speech.beam_size"),
+            (|c| c.speech.threads = 0, "speech.threads"),
+            (|c| c.speech.max_seconds = 31, "speech.max_seconds"),
+        ];
+        for (change, key) in cases {
+            let mut c = Config::default();
+            change(&mut c);
+            let err = c.validate().expect_err(key);
+            assert!(err.starts_with(key), "{err}");
+        }
+        let mut c = Config::default();
+        c.speech.beam_size = 5;
+        assert_eq!(c.validate(), Ok(()));
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! - only the spoken length is encoded (`audio_ctx = seconds·50 + 64` instead of the full 30 s
 //!   window), which makes a 5 s question several times cheaper;
-//! - greedy decoding with a token cap, so a repetition loop cannot run away;
+//! - greedy decoding (beam search on request, `speech.beam_size`) with a token cap, so a repetition
+//!   loop cannot run away;
 //! - German, no timestamps, one segment, the tenant's vocabulary as the initial prompt.
 //!
 //! whisper.cpp is built with OpenMP; its threads must not spin while waiting, so run the process
@@ -24,6 +25,8 @@ pub struct Settings {
     pub threads: usize,
     /// Most tokens in a transcript (a question is rarely over 60).
     pub max_tokens: u32,
+    /// Beam width; 1 decodes greedily.
+    pub beam_size: u32,
     pub language: String,
 }
 
@@ -32,6 +35,7 @@ impl Default for Settings {
         Settings {
             threads: 2,
             max_tokens: 96,
+            beam_size: 1,
             language: "de".into(),
         }
     }
@@ -76,7 +80,15 @@ pub fn audio_ctx(samples: usize) -> i32 {
 
 impl Recognizer for Whisper {
     fn transcribe(&self, samples: &[f32], prompt: &str) -> Result<Transcript, SpeechError> {
-        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        let strategy = if self.settings.beam_size > 1 {
+            SamplingStrategy::BeamSearch {
+                beam_size: i32::try_from(self.settings.beam_size.min(8)).unwrap_or(1),
+                patience: -1.0,
+            }
+        } else {
+            SamplingStrategy::Greedy { best_of: 1 }
+        };
+        let mut params = FullParams::new(strategy);
         params.set_n_threads(i32::try_from(self.settings.threads.max(1)).unwrap_or(2));
         params.set_language(Some(&self.settings.language));
         params.set_translate(false);

@@ -27,6 +27,7 @@ fn load(cfg: &Config, path: &Path) -> Arc<dyn Recognizer> {
     let settings = lotse_speech::whisper::Settings {
         threads: cfg.speech.threads,
         max_tokens: cfg.speech.max_tokens,
+        beam_size: cfg.speech.beam_size,
         language: cfg.speech.language.clone(),
     };
     let started = std::time::Instant::now();
