@@ -92,9 +92,73 @@ const DE: &[&str] = &[
     "jobcenter",
 ];
 const TR: &[&str] = &[
-    "ve", "bir", "bu", "ne", "nasil", "nasıl", "mi", "mı", "mu", "mü", "icin", "için", "ben",
-    "benim", "var", "yok", "ile", "kadar", "para", "kira", "olarak", "zaman", "hangi", "nerede",
-    "miyim", "mıyım", "ediyorum", "alabilir", "basvuru", "başvuru", "yardim", "yardım",
+    "ve",
+    "bir",
+    "bu",
+    "ne",
+    "nasil",
+    "nasıl",
+    "mi",
+    "mı",
+    "mu",
+    "mü",
+    "icin",
+    "için",
+    "ben",
+    "benim",
+    "var",
+    "yok",
+    "ile",
+    "kadar",
+    "para",
+    "kira",
+    "olarak",
+    "zaman",
+    "hangi",
+    "nerede",
+    "miyim",
+    "mıyım",
+    "ediyorum",
+    "alabilir",
+    "basvuru",
+    "başvuru",
+    "yardim",
+    "yardım",
+    "de",
+    "ki",
+    "ya",
+    "ama",
+    "veya",
+    "daha",
+    "çok",
+    "gibi",
+    "sonra",
+    "önce",
+    "eğer",
+    "hiç",
+    "bana",
+    "beni",
+    "bize",
+    "sizin",
+    "onun",
+    "nedir",
+    "neden",
+    "hangisi",
+    "kaç",
+    "en",
+    "olur",
+    "gerekiyor",
+    "istiyorum",
+    "misiniz",
+    "musunuz",
+];
+
+/// Case endings that Turkish writes after an apostrophe on names ("Türkiye'ye", "Jobcenter'dan");
+/// German and English put only `s`, `t`, `m`, `ll`, `ve`, `re`, `d` there ("geht's", "don't").
+const TR_APOSTROPHE_ENDINGS: &[&str] = &[
+    "a", "e", "ı", "i", "u", "ü", "ya", "ye", "yı", "yi", "yu", "yü", "da", "de", "ta", "te",
+    "dan", "den", "tan", "ten", "ın", "in", "un", "ün", "nın", "nin", "nun", "nün", "la", "le",
+    "yla", "yle", "na", "ne", "nda", "nde", "ndan", "nden",
 ];
 
 const UK: &[&str] = &[
@@ -232,10 +296,17 @@ pub fn detect(text: &str) -> Detected {
     }
     // Latin script: German, English or Turkish.
     let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
         .filter(|w| !w.is_empty())
-        .map(|w| w.to_lowercase())
+        .map(|w| w.to_lowercase().replace('’', "'"))
         .collect();
+    let tr_endings = words
+        .iter()
+        .filter(|w| {
+            w.split_once('\'')
+                .is_some_and(|(name, end)| !name.is_empty() && TR_APOSTROPHE_ENDINGS.contains(&end))
+        })
+        .count();
     let count = |list: &[&str], fold_it: bool| {
         words
             .iter()
@@ -247,7 +318,7 @@ pub fn detect(text: &str) -> Detected {
     };
     let en = count(EN, false);
     let de = count(DE, true) + 2 * de_letters;
-    let tr = count(TR, false) + 2 * tr_letters;
+    let tr = count(TR, false) + 2 * tr_letters + 2 * tr_endings;
     if tr > de && tr > en && tr >= 2 {
         return Detected {
             code: "tr",
@@ -287,6 +358,13 @@ mod tests {
             ("چگونه درخواست کمک مالی بدهم؟", "fa"),
             ("Jobcenter kira ödemesi için ne yapmalıyım?", "tr"),
             ("Başvuru nasıl yapılır?", "tr"),
+            // Only the apostrophe ending says Turkish here (no ş, ğ, ı).
+            ("Jobcenter'dan mektup geldi", "tr"),
+            ("Almanya’da en ucuz sigorta hangisi?", "tr"),
+            // German and English apostrophes stay what they are.
+            ("Wie geht's weiter mit meinem Antrag?", "de"),
+            ("gibt's geld für die klassenfahrt", "de"),
+            ("I don't know if I'm allowed to work", "en"),
         ];
         for (text, want) in cases {
             assert_eq!(detect(text).code, want, "{text}");
