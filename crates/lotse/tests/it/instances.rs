@@ -1,5 +1,6 @@
 //! Issue 7's done-means: two `lotse serve` processes on one PostgreSQL database; a change
-//! published through the first reaches the citizens of the second within 2 s.
+//! published through the first reaches the citizens of the second within 2 s. And a tenant
+//! suspended on one instance is suspended on the other as well (and resumed likewise).
 //!
 //! Needs `LOTSE_TEST_POSTGRES_URL` (CI sets it); without it the test says so and passes.
 
@@ -119,6 +120,46 @@ async fn sign_in(client: &reqwest::Client, base: &str) -> (String, String) {
     (session, token)
 }
 
+/// Two `lotse serve` processes on one fresh PostgreSQL database (servers first, so they stop
+/// before their data directories go).
+struct Pair {
+    one: Server,
+    two: Server,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+/// Starts two instances after adding the admin account `EMAIL` of the demo tenant (with
+/// `extra` flags of `lotse user add`; this also creates the schema and the demo tenant).
+/// `None`, after saying so, without `LOTSE_TEST_POSTGRES_URL`.
+async fn two_instances(extra: &[&str]) -> Option<Pair> {
+    let Some(url) = lotse_store::testing::fresh_postgres_url()
+        .await
+        .expect("PostgreSQL test server")
+    else {
+        eprintln!("skipped: set LOTSE_TEST_POSTGRES_URL to run two instances on PostgreSQL");
+        return None;
+    };
+    let (dir_one, dir_two) = (
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    );
+    let mut add = lotse(&url, dir_one.path())
+        .args(["user", "add", "--tenant", "demo", "--role", "admin"])
+        .args(extra)
+        .arg(EMAIL)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("lotse user add");
+    writeln!(add.stdin.take().expect("stdin"), "{PASSWORD}").expect("password");
+    assert!(add.wait().expect("user add").success());
+    Some(Pair {
+        one: serve(&url, dir_one.path()),
+        two: serve(&url, dir_two.path()),
+        _dirs: (dir_one, dir_two),
+    })
+}
+
 async fn citizen_reply(client: &reqwest::Client, base: &str) -> String {
     let reply = client
         .post(format!("{base}/api/v1/tenants/demo/ask"))
@@ -132,29 +173,9 @@ async fn citizen_reply(client: &reqwest::Client, base: &str) -> String {
 
 #[tokio::test]
 async fn a_change_published_on_one_instance_is_answered_by_the_other() {
-    let Some(url) = lotse_store::testing::fresh_postgres_url()
-        .await
-        .expect("PostgreSQL test server")
-    else {
-        eprintln!("skipped: set LOTSE_TEST_POSTGRES_URL to run two instances on PostgreSQL");
+    let Some(Pair { one, two, .. }) = two_instances(&[]).await else {
         return;
     };
-    let (dir_one, dir_two) = (
-        tempfile::tempdir().expect("tempdir"),
-        tempfile::tempdir().expect("tempdir"),
-    );
-    // The staff account (this also creates the schema and the demo tenant).
-    let mut add = lotse(&url, dir_one.path())
-        .args(["user", "add", "--tenant", "demo", "--role", "admin", EMAIL])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("lotse user add");
-    writeln!(add.stdin.take().expect("stdin"), "{PASSWORD}").expect("password");
-    assert!(add.wait().expect("user add").success());
-
-    let one = serve(&url, dir_one.path());
-    let two = serve(&url, dir_two.path());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -221,4 +242,90 @@ async fn a_change_published_on_one_instance_is_answered_by_the_other() {
         seen_after <= Duration::from_secs(2),
         "issue 7 promises 2 s; took {seen_after:?}"
     );
+}
+
+/// Asks tenant `tenant` once; returns the HTTP status and the JSON body.
+async fn ask_status(client: &reqwest::Client, base: &str, tenant: &str) -> (u16, Value) {
+    let reply = client
+        .post(format!("{base}/api/v1/tenants/{tenant}/ask"))
+        .json(&json!({ "text": QUESTION }))
+        .send()
+        .await
+        .expect("ask");
+    let status = reply.status().as_u16();
+    (status, reply.json().await.unwrap_or(Value::Null))
+}
+
+/// Polls `base` until asking `tenant` gives `want` (at most 30 s); returns how long it took.
+async fn until_status(client: &reqwest::Client, base: &str, tenant: &str, want: u16) -> Duration {
+    let started = Instant::now();
+    loop {
+        let (status, body) = ask_status(client, base, tenant).await;
+        if status == want {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{base} still answers {status} for {tenant} after 30 s: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_tenant_suspended_on_one_instance_is_suspended_on_the_other() {
+    // A platform admin of the demo tenant.
+    let Some(Pair { one, two, .. }) = two_instances(&["--platform-admin"]).await else {
+        return;
+    };
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let (session, csrf) = sign_in(&client, &one.base).await;
+    let platform = |action: &'static str| {
+        let (client, session, csrf, base) = (&client, &session, &csrf, &one.base);
+        async move {
+            let done = client
+                .post(format!("{base}/admin/plattform"))
+                .header(reqwest::header::COOKIE, session)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("action", action),
+                    ("id", "zweigstelle"),
+                    ("name", "Jobcenter Zweigstelle"),
+                ])
+                .send()
+                .await
+                .expect("platform form");
+            assert_eq!(
+                done.status(),
+                reqwest::StatusCode::SEE_OTHER,
+                "{action}: {}",
+                done.text().await.unwrap_or_default()
+            );
+        }
+    };
+
+    // A new tenant, created on the first instance, is served by the second.
+    platform("create").await;
+    until_status(&client, &two.base, "zweigstelle", 200).await;
+
+    platform("suspend").await;
+    let (status, body) = ask_status(&client, &one.base, "zweigstelle").await;
+    assert_eq!(status, 403, "the first instance refuses at once: {body}");
+    assert_eq!(body["error"]["code"], "tenant_suspended", "{body}");
+    let took = until_status(&client, &two.base, "zweigstelle", 403).await;
+    let (_, body) = ask_status(&client, &two.base, "zweigstelle").await;
+    assert_eq!(body["error"]["code"], "tenant_suspended", "{body}");
+    println!(
+        "the second instance refused the suspended tenant {:.0} ms after the suspension",
+        took.as_secs_f64() * 1000.0
+    );
+    // Other tenants are untouched.
+    assert_eq!(ask_status(&client, &two.base, "demo").await.0, 200);
+
+    platform("resume").await;
+    assert_eq!(ask_status(&client, &one.base, "zweigstelle").await.0, 200);
+    until_status(&client, &two.base, "zweigstelle", 200).await;
 }
