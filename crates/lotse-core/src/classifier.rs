@@ -9,8 +9,9 @@
 //! Weights are stored sparsely, per feature a short list of (class, weight): only classes whose
 //! variants contain the feature, or that were confused on it, get an entry, so memory grows with
 //! the data, never with features × classes (roboai: 214 answers, 7,500 variants → 0.45 M weights,
-//! about 3.5 MB). Training visits the variants in a fixed pseudo-random order per epoch (seeded),
-//! so the model is deterministic.
+//! about 3.5 MB). Training visits the variants in a fixed pseudo-random order per epoch, decided
+//! by a hash of each variant's features and the epoch: the model is deterministic, and adding a
+//! variant does not reorder the others.
 //!
 //! The features (see [`features`]) were chosen by 5-fold cross-validation on the roboai train
 //! lines (never its test lines): whole-line character n-grams with stop words beat word-internal
@@ -142,6 +143,9 @@ pub struct Examples {
     cells: Vec<(u32, f32)>,
     /// Per row: its end in `cells` and its class.
     rows: Vec<(usize, u32)>,
+    /// Per row: a hash of its features alone (not of its position or class), which fixes where
+    /// the row comes in the training order.
+    keys: Vec<u64>,
 }
 
 impl Examples {
@@ -149,11 +153,14 @@ impl Examples {
         let mut sorted: Vec<(u64, f32)> = counts.iter().map(|(k, c)| (*k, *c)).collect();
         // Sorted, so that ids (in order of first occurrence) are the same on every run.
         sorted.sort_unstable_by_key(|(k, _)| *k);
+        let mut key = 0u64;
         for (k, c) in sorted {
             let next = self.ids.len() as u32;
             self.cells.push((*self.ids.entry(k).or_insert(next), c));
+            key = key.wrapping_add(mix(k ^ c.to_bits() as u64));
         }
         self.rows.push((self.cells.len(), class));
+        self.keys.push(key);
     }
 
     /// Row `i`: its (feature id, count) cells and its class.
@@ -318,23 +325,11 @@ impl Weights {
     }
 }
 
-/// A small deterministic generator for the visiting order (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
-        }
-    }
+/// A 64-bit finaliser (splitmix64): spreads similar inputs over the whole range.
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }
 
 /// Sublinear term frequency.
@@ -372,6 +367,7 @@ impl Classifier {
         // L2-normalised TF-IDF rows of the picked examples: (start, end) in `cells`, class.
         let mut cells: Vec<(u32, f32)> = Vec::new();
         let mut rows: Vec<(usize, usize, u32)> = Vec::with_capacity(picked.len());
+        let mut keys: Vec<u64> = Vec::with_capacity(picked.len());
         for &i in &picked {
             let (raw, class) = examples.row(i);
             let start = cells.len();
@@ -384,6 +380,7 @@ impl Classifier {
             if norm > 0.0 {
                 cells[start..].iter_mut().for_each(|(_, x)| *x /= norm);
                 rows.push((start, cells.len(), class));
+                keys.push(examples.keys[i]);
             } else {
                 cells.truncate(start);
             }
@@ -391,11 +388,16 @@ impl Classifier {
 
         let mut weights = Weights::new(&df, n_classes);
         let mut order: Vec<usize> = (0..rows.len()).collect();
-        let mut rng = Rng(cfg.seed | 1);
         let mut scores = vec![0.0f32; n_classes];
         let mut steps: f32 = 1.0;
-        for _ in 0..cfg.epochs {
-            rng.shuffle(&mut order);
+        for epoch in 0..cfg.epochs as u64 {
+            // A pseudo-random order per epoch that depends on each variant's own features, not on
+            // its position: a variant added to one answer takes its place in the order, and the
+            // others keep theirs. (A shuffle by position reordered every epoch completely when
+            // one variant was added, and the retrained model moved confidences of unrelated
+            // questions by several points.)
+            let epoch_seed = mix(cfg.seed ^ epoch.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            order.sort_unstable_by_key(|&i| (mix(keys[i] ^ epoch_seed), i));
             for &i in &order {
                 let (start, end, y) = rows[i];
                 let x = &cells[start..end];
