@@ -30,7 +30,12 @@ const TENANTS = {
   hell: { ...DEMO, tenant: 'hell', name: 'Jobcenter Hellingen', color: '#8ec5ff' },
   // A job centre that offers only German and English (no Leichte Sprache) and has a logo.
   klein: { ...DEMO, tenant: 'klein', name: 'Jobcenter Kleinstadt', languages: ['de', 'en'], logo_url: '/logo.svg' },
+  // A job centre whose server transcribes speech: the widget shows its microphone button.
+  sprache: { ...DEMO, tenant: 'sprache', name: 'Jobcenter Sprachhausen', speech: true },
 };
+
+// What the mock "hears" in every recording it accepts.
+const TRANSCRIPT = 'Wie hoch ist der Regelsatz?';
 
 const LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 20"><rect width="40" height="20" fill="#1d6b38"/></svg>';
 
@@ -189,6 +194,15 @@ function readBody(req) {
   });
 }
 
+function readRaw(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
 function askReply(text, conversationId, language) {
   const base = { conversation_id: conversationId || 'conv-1', message_id: `msg-${Math.random().toString(36).slice(2, 8)}` };
   const lower = text.toLowerCase();
@@ -212,7 +226,8 @@ function askReply(text, conversationId, language) {
 /** Starts a mock server on the given port (0 = any free port). */
 export async function startMockServer({ port = 0, host = '127.0.0.1', delayMs = 0 } = {}) {
   // Recorded requests, so tests can check what the widget sent.
-  const recorded = { asks: [], answers: [], feedback: [] };
+  // transcribes: { tenant, contentType, body (a Buffer: the uploaded WAV) } per upload.
+  const recorded = { asks: [], answers: [], feedback: [], transcribes: [] };
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, `http://${req.headers.host}`);
@@ -228,7 +243,7 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', delayMs = 
     }
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
 
-    const api = path.match(/^\/api\/v1\/tenants\/([^/]+)\/(config|ask|feedback|answers\/([^/]+))$/);
+    const api = path.match(/^\/api\/v1\/tenants\/([^/]+)\/(config|ask|feedback|transcribe|answers\/([^/]+))$/);
     if (api) {
       const [, tenant, endpoint, answerId] = api;
       if (!TENANTS[tenant]) return json(res, 404, errorBody('tenant_not_found', 'Dieses Jobcenter ist nicht bekannt.'));
@@ -258,6 +273,17 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', delayMs = 
           conversation_id: conversationId || 'conv-1', message_id: `msg-${id}`, kind: 'answer', confidence: 1.0,
           answer: localise(answer, language),
         });
+      }
+      if (endpoint === 'transcribe' && req.method === 'POST') {
+        // Like the server: a tenant without speech refuses, anything but a RIFF/WAVE body is
+        // 415. The upload is kept whole so a test can check its format.
+        const body = await readRaw(req);
+        recorded.transcribes.push({ tenant, contentType: req.headers['content-type'] || '', body });
+        if (!TENANTS[tenant].speech) return json(res, 503, errorBody('speech_unavailable', 'Die Spracheingabe ist nicht verfügbar.'));
+        if (body.length < 44 || body.toString('latin1', 0, 4) !== 'RIFF' || body.toString('latin1', 8, 12) !== 'WAVE')
+          return json(res, 415, errorBody('audio_not_wav', 'Die Aufnahme ist kein WAV.'));
+        const durationMs = Math.round(((body.length - 44) / 2 / 16000) * 1000);
+        return json(res, 200, { text: TRANSCRIPT, duration_ms: durationMs, language: 'de' });
       }
       if (endpoint === 'feedback' && req.method === 'POST') {
         const body = JSON.parse((await readBody(req)) || '{}');
