@@ -606,6 +606,30 @@ async fn platform_admins_create_rename_and_delete_tenants_with_a_typed_confirmat
     assert!(html.contains("tenant.delete") && html.contains("tenant.create"));
 }
 
+/// Browsers compile a `pattern` attribute with the `v` flag, where an unescaped `-` at the edge
+/// of a character class is a syntax error: the browser then ignores the pattern and sends any
+/// id (the platform page's id field had `[a-z0-9-]`, found by tests/browser/platform.test.mjs).
+#[tokio::test]
+async fn the_platform_page_s_id_pattern_is_one_browsers_can_check() {
+    let (r, _app) = scenario().await;
+    let s = login(&r, "admin@zentral.example").await;
+    let (status, _, _, html) = send(&r, get_with("/admin/plattform", &s.cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    let patterns: Vec<&str> = html
+        .split("pattern=\"")
+        .skip(1)
+        .filter_map(|p| p.split('"').next())
+        .collect();
+    assert!(!patterns.is_empty(), "{html}");
+    for p in patterns {
+        let bare = p.replace("\\-", "");
+        assert!(
+            !bare.contains("-]") && !bare.contains("[-"),
+            "pattern {p:?} is invalid with the v flag: escape the '-'"
+        );
+    }
+}
+
 #[tokio::test]
 async fn staff_adopt_an_answer_of_another_job_centre_as_a_draft() {
     let (r, app) = scenario().await;
