@@ -606,6 +606,37 @@ async fn platform_admins_create_rename_and_delete_tenants_with_a_typed_confirmat
     assert!(html.contains("tenant.delete") && html.contains("tenant.create"));
 }
 
+/// Creating a tenant with a taken id names the id on the page (it said only "Das gibt es
+/// bereits.", which left open what exists) and changes nothing.
+#[tokio::test]
+async fn a_taken_tenant_id_is_named_in_the_platform_page_error() {
+    let (r, app) = scenario().await;
+    let s = login(&r, "admin@zentral.example").await;
+    let (status, _, _, html) = send(
+        &r,
+        form(
+            "/admin/plattform",
+            &s.cookie,
+            &[
+                ("csrf", &s.csrf),
+                ("action", "create"),
+                ("id", "kassel"),
+                ("name", "Noch ein Kassel"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Ein Jobcenter mit der Kennung kassel gibt es bereits."),
+        "{html}"
+    );
+    assert_eq!(
+        app.db().tenant("kassel").await.expect("t").name,
+        "Jobcenter kassel"
+    );
+}
+
 /// Browsers compile a `pattern` attribute with the `v` flag, where an unescaped `-` at the edge
 /// of a character class is a syntax error: the browser then ignores the pattern and sends any
 /// id (the platform page's id field had `[a-z0-9-]`, found by tests/browser/platform.test.mjs).
