@@ -15,21 +15,14 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, SHOTS, assertAccessible, lotseUserAdd, startLotse } from './helpers.mjs';
 
 const LOTSE_BIN = process.env.LOTSE_BIN || null;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
 
 const TENANT = 'demo';
 const EDITOR = { email: 'redaktion@example.org', password: 'Redaktion-Passwort-2026', role: 'editor' };
@@ -58,41 +51,12 @@ const VET_BODY = 'Das Jobcenter zahlt keine Tierarztkosten: Ausgaben für Hausti
   + 'Fragen Sie dort nach, bevor die Behandlung beginnt.';
 
 let browser;
-let server;
+let server; // { base, stop }
 let base;
 let dataDir;
-let serverLog = '';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function addUser(user) {
-  const r = spawnSync(LOTSE_BIN, ['--data-dir', dataDir, 'user', 'add', '--tenant', TENANT, '--role', user.role, user.email], {
-    input: `${user.password}\n`,
-    encoding: 'utf8',
-  });
-  assert.equal(r.status, 0, `lotse user add ${user.email} failed: ${r.stderr}${r.stdout}`);
-}
-
-async function waitReady(url, ms = 30000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`lotse serve exited (${server.exitCode}):\n${serverLog}`);
-    try {
-      const r = await fetch(`${url}/readyz`);
-      if (r.ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`lotse serve not ready after ${ms} ms:\n${serverLog}`);
+  lotseUserAdd(LOTSE_BIN, dataDir, { tenant: TENANT, ...user });
 }
 
 /** A citizen question over the public API; returns the parsed reply. */
@@ -104,22 +68,6 @@ async function ask(text) {
   });
   assert.equal(r.status, 200, `ask "${text}": HTTP ${r.status} ${await r.clone().text()}`);
   return r.json();
-}
-
-async function runAxe(page) {
-  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(AXE_SOURCE);
-  return page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), AXE_TAGS);
-}
-
-function describeViolations(violations) {
-  return violations
-    .map((v) => `${v.id} (${v.impact}): ${v.help}\n` + v.nodes.map((n) => `   ${JSON.stringify(n.target)} ${n.failureSummary}`).join('\n'))
-    .join('\n');
-}
-
-async function assertAccessible(page, what) {
-  const { violations } = await runAxe(page);
-  assert.deepEqual(violations.map((v) => v.id), [], `axe on ${what}:\n${describeViolations(violations)}`);
 }
 
 async function shot(page, name, { fullPage = true } = {}) {
@@ -170,15 +118,8 @@ describe('staff story: improve an answer, learn from the inbox', {
     addUser(EDITOR);
     addUser(REVIEWER);
     addUser(ADMIN);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = spawn(LOTSE_BIN, ['--data-dir', dataDir, 'serve', '--listen', `127.0.0.1:${port}`], {
-      env: { ...process.env, LOTSE__RATE_LIMIT__ENABLED: 'false' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout.on('data', (d) => { serverLog += d; });
-    server.stderr.on('data', (d) => { serverLog += d; });
-    await waitReady(base);
+    server = await startLotse(LOTSE_BIN, dataDir);
+    ({ base } = server);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--lang=de-DE', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -197,10 +138,7 @@ describe('staff story: improve an answer, learn from the inbox', {
 
   after(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((res) => { server.once('exit', res); setTimeout(res, 3000); });
-    }
+    await server?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -130,6 +130,7 @@ pub async fn act(
         "create" => app
             .platform_create(by, id, &form.name)
             .await
+            .map_err(|e| id_taken(e, id))
             .map(|()| "angelegt"),
         "rename" => app
             .platform_rename(by, id, &form.name)
@@ -185,6 +186,20 @@ pub async fn act(
             )
             .await
         }
+    }
+}
+
+/// A taken id says which id is taken: the general "Das gibt es bereits." leaves open what
+/// exists on a page with a table and several forms.
+fn id_taken(e: AppError, id: &str) -> AppError {
+    match e {
+        AppError::Conflict(_) => AppError::Invalid {
+            field: "id".into(),
+            reason: format!(
+                "Ein Jobcenter mit der Kennung {id} gibt es bereits. Bitte wählen Sie eine andere Kennung."
+            ),
+        },
+        other => other,
     }
 }
 
