@@ -1092,7 +1092,8 @@ impl Index {
             // variants of one answer then leaves the other answers' samples as they were (by
             // position, one new variant shifted which half of all later variants was asked, and
             // the refitted confidence moved many unrelated questions).
-            let sampled = |d: usize| hash_gram(self.docs[d].text.as_bytes()) % step as u64 == 0;
+            let sampled =
+                |d: usize| hash_gram(self.docs[d].text.as_bytes()).is_multiple_of(step as u64);
             for d in (0..self.docs.len()).filter(|&d| held_out(d) && sampled(d)) {
                 let q = self.analyzer.analyze_query(&self.docs[d].text);
                 asked.push(HeldOut {
