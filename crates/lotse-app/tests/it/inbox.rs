@@ -8,9 +8,13 @@ use serde_json::json;
 
 const PW: &str = "richtig-langes-passwort";
 const FALLBACK: &str = "Xylophon Quadratwurzel Gurkensalat";
-const CLARIFY: &str = "Bekomme ich einen Zuschuss zum Deutschlandticket?";
-const SIMILAR: &str = "Gibt es einen Zuschuss für das Deutschlandticket?";
-const TICKET_ANSWER: &str = "steuer-rundfunk-befreiungen-sozialtarife";
+// A topic no knowledge base covers (docs/style.md): the vet's bill ends as a clarify far below
+// the answer threshold (0.33-0.38), whatever the shipped content learns next. An editor decides
+// that the answer on one-off needs is the place for it.
+const CLARIFY: &str = "Zahlt das Jobcenter den Tierarzt für meinen Hund?";
+const CLARIFY_2: &str = "Zahlt das Jobcenter den Tierarzt für meine Katze?";
+const SIMILAR: &str = "Zahlt das Jobcenter auch den Tierarzt für mein Kaninchen?";
+const VET_ANSWER: &str = "einmalige-leistungen-sonderbedarf";
 
 async fn staff(app: &App, tenant: &str, email: &str, role: Role) -> Staff {
     app.add_user(tenant, email, role, Some(PW))
@@ -42,7 +46,7 @@ async fn fallback_clarify_and_thumbs_down_land_in_the_inbox_answered_ones_do_not
     let disliked = app.ask("demo", "Miete Strom", None).expect("ask");
     assert_eq!((liked.kind, disliked.kind), (Kind::Answer, Kind::Answer));
     let chosen = app
-        .answer_by_id("demo", TICKET_ANSWER, Some(&clarify.conversation_id))
+        .answer_by_id("demo", VET_ANSWER, Some(&clarify.conversation_id))
         .expect("choice");
     app.flush().await;
     app.feedback("demo", &liked.message_id, true, None)
@@ -62,7 +66,7 @@ async fn fallback_clarify_and_thumbs_down_land_in_the_inbox_answered_ones_do_not
 
     let inbox = app.inbox("demo").await.expect("inbox");
     assert_eq!(inbox.open, 3);
-    assert_eq!(texts(&inbox), vec![CLARIFY, "Miete Strom", FALLBACK]);
+    assert_eq!(texts(&inbox), vec!["Miete Strom", FALLBACK, CLARIFY]);
     let down = inbox
         .clusters
         .iter()
@@ -127,22 +131,14 @@ async fn assigning_a_question_teaches_the_next_citizen_even_under_four_eyes() {
         .set_tenant_settings("demo", &json!({"four_eyes": true}))
         .await
         .expect("four eyes");
-    for q in [
-        CLARIFY,
-        "Kriege ich einen Zuschuss zum Deutschlandticket?",
-        FALLBACK,
-    ] {
+    for q in [CLARIFY, CLARIFY_2, FALLBACK] {
         app.ask("demo", q, None).expect("ask");
     }
     app.flush().await;
     let inbox = app.inbox("demo").await.expect("inbox");
     let ticket = &inbox.clusters[0];
     assert_eq!(ticket.count, 2, "{:?}", inbox.clusters);
-    assert!(
-        ticket.suggestions.iter().any(|s| s.id == TICKET_ANSWER),
-        "{:?}",
-        ticket.suggestions
-    );
+    assert!(!ticket.suggestions.is_empty(), "{:?}", inbox.clusters);
     let viewer = staff(&app, "demo", "viewer@demo.example", Role::Viewer).await;
     let ticket_ids: Vec<String> = ticket
         .questions
@@ -150,20 +146,20 @@ async fn assigning_a_question_teaches_the_next_citizen_even_under_four_eyes() {
         .map(|q| q.message_id.clone())
         .collect();
     assert!(matches!(
-        app.inbox_assign(&viewer, &ticket_ids, TICKET_ANSWER).await,
+        app.inbox_assign(&viewer, &ticket_ids, VET_ANSWER).await,
         Err(AppError::Forbidden(_))
     ));
 
     let editor = staff(&app, "demo", "editor@demo.example", Role::Editor).await;
     let done = app
-        .inbox_assign(&editor, &ticket_ids, TICKET_ANSWER)
+        .inbox_assign(&editor, &ticket_ids, VET_ANSWER)
         .await
         .expect("assign");
     assert_eq!((done.questions, done.variants_added), (2, 2));
     let at_once = app.explain("demo", CLARIFY, None).expect("ask");
     assert_eq!(
         at_once.reply.answer.expect("answer").id,
-        TICKET_ANSWER,
+        VET_ANSWER,
         "the exact question is answered at once, before the rebuild"
     );
     app.settle().await;
@@ -181,9 +177,9 @@ async fn assigning_a_question_teaches_the_next_citizen_even_under_four_eyes() {
     for q in [CLARIFY, SIMILAR] {
         let reply = app.ask("demo", q, None).expect("ask");
         assert_eq!(reply.kind, Kind::Answer, "{q}");
-        assert_eq!(reply.answer.expect("answer").id, TICKET_ANSWER, "{q}");
+        assert_eq!(reply.answer.expect("answer").id, VET_ANSWER, "{q}");
     }
-    let history = app.history("demo", TICKET_ANSWER).await.expect("history");
+    let history = app.history("demo", VET_ANSWER).await.expect("history");
     assert_eq!(history[0].author, "editor@demo.example");
     assert!(history[0].answer.questions.contains(&CLARIFY.to_owned()));
     assert_eq!(
@@ -192,7 +188,7 @@ async fn assigning_a_question_teaches_the_next_citizen_even_under_four_eyes() {
     );
     let audit = app.db().audit_log("demo", 1).await.expect("audit");
     assert_eq!(audit[0].action, "inbox.assign");
-    assert_eq!(audit[0].target, TICKET_ANSWER);
+    assert_eq!(audit[0].target, VET_ANSWER);
     app.flush().await;
     assert_eq!(
         app.inbox("demo").await.expect("inbox").open,
@@ -211,7 +207,7 @@ async fn out_of_scope_pending_changes_and_new_answers() {
 
     // An answer with an unpublished change on top is not assigned to (it would be overwritten).
     let (mut pending, _) = app
-        .answer_for_edit("demo", TICKET_ANSWER)
+        .answer_for_edit("demo", VET_ANSWER)
         .await
         .expect("answer");
     pending.body.push_str("\n\nNeu.");
@@ -219,7 +215,7 @@ async fn out_of_scope_pending_changes_and_new_answers() {
         .await
         .expect("draft");
     assert!(matches!(
-        app.inbox_assign(&editor, std::slice::from_ref(&ticket), TICKET_ANSWER)
+        app.inbox_assign(&editor, std::slice::from_ref(&ticket), VET_ANSWER)
             .await,
         Err(AppError::Conflict(_))
     ));
@@ -249,19 +245,15 @@ async fn out_of_scope_pending_changes_and_new_answers() {
     assert_eq!(draft.questions, vec![CLARIFY.to_owned()]);
     assert_eq!(draft.title, CLARIFY);
     let mut draft = draft;
-    draft.id = "deutschlandticket-zuschuss".into();
-    draft.topics = vec!["steuer-rundfunk-befreiungen".into()];
-    draft.body = "Das Deutschlandticket …".into();
+    draft.id = "tierarzt-kosten".into();
+    draft.topics = vec!["einmalige-leistungen-sonderbedarf".into()];
+    draft.body = "Tierarztkosten …".into();
     app.save_edit(&editor, draft, Action::Draft, true)
         .await
         .expect("create");
-    app.inbox_link_new_answer(
-        &editor,
-        std::slice::from_ref(&ticket),
-        "deutschlandticket-zuschuss",
-    )
-    .await
-    .expect("link");
+    app.inbox_link_new_answer(&editor, std::slice::from_ref(&ticket), "tierarzt-kosten")
+        .await
+        .expect("link");
     app.flush().await;
     assert_eq!(app.inbox("demo").await.expect("inbox").open, 0);
 }

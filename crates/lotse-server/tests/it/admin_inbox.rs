@@ -9,11 +9,14 @@ use serde_json::{Value, json};
 use super::admin::{Session, default_setup, form, get_with, location, login};
 use super::{post_json, send};
 
-const CLARIFY: &str = "Bekomme ich einen Zuschuss zum Deutschlandticket?";
-const CLARIFY_2: &str = "Kriege ich einen Zuschuss zum Deutschlandticket?";
-const SIMILAR: &str = "Gibt es einen Zuschuss für das Deutschlandticket?";
+// A topic no knowledge base covers (docs/style.md): the vet's bill ends as a clarify far below
+// the answer threshold, whatever the shipped content learns next; an editor decides that the
+// answer on one-off needs is the place for it.
+const CLARIFY: &str = "Zahlt das Jobcenter den Tierarzt für meinen Hund?";
+const CLARIFY_2: &str = "Zahlt das Jobcenter den Tierarzt für meine Katze?";
+const SIMILAR: &str = "Zahlt das Jobcenter auch den Tierarzt für mein Kaninchen?";
 const FALLBACK: &str = "Xylophon Quadratwurzel Gurkensalat";
-const TICKET_ANSWER: &str = "steuer-rundfunk-befreiungen-sozialtarife";
+const VET_ANSWER: &str = "einmalige-leistungen-sonderbedarf";
 
 /// Asks as a citizen over the public API; returns the reply.
 async fn ask(r: &Router, question: &str) -> Value {
@@ -23,7 +26,7 @@ async fn ask(r: &Router, question: &str) -> Value {
     reply
 }
 
-/// Citizens ask two phrasings of the ticket question and one nonsense question.
+/// Citizens ask two phrasings of the vet question and one nonsense question.
 async fn fill_inbox(r: &Router, app: &App) {
     for q in [CLARIFY, CLARIFY_2, FALLBACK] {
         ask(r, q).await;
@@ -31,14 +34,14 @@ async fn fill_inbox(r: &Router, app: &App) {
     app.flush().await;
 }
 
-/// The message ids of the inbox cluster whose questions mention the ticket.
+/// The message ids of the inbox cluster whose questions mention the vet.
 async fn ticket_ids(app: &App) -> Vec<String> {
     let inbox = app.inbox("demo").await.expect("inbox");
     inbox
         .clusters
         .iter()
-        .find(|c| c.representative.contains("Deutschlandticket"))
-        .expect("ticket cluster")
+        .find(|c| c.representative.contains("Tierarzt"))
+        .expect("vet cluster")
         .questions
         .iter()
         .map(|q| q.message_id.clone())
@@ -86,14 +89,17 @@ async fn the_inbox_page_shows_clusters_with_counts_and_suggestions() {
     assert!(html.contains("3 offene Fragen in 2 Gruppen"), "{html}");
     assert!(
         html.contains("2 Fragen</span>"),
-        "the ticket cluster counts both phrasings"
+        "the vet cluster counts both phrasings"
     );
-    let ticket = html.find("Deutschlandticket").expect("ticket cluster");
+    let vet = html.find("Tierarzt").expect("vet cluster");
     let nonsense = html.find(FALLBACK).expect("fallback question");
-    assert!(ticket < nonsense, "largest cluster first");
+    assert!(vet < nonsense, "largest cluster first");
+    // The engine's suggestions for the cluster are offered as choices.
+    let inbox = app.inbox("demo").await.expect("inbox");
+    let suggested = &inbox.clusters[0].suggestions[0].id;
     assert!(
-        html.contains(&format!("value=\"{TICKET_ANSWER}\"")),
-        "suggestion"
+        html.contains(&format!("value=\"{suggested}\"")),
+        "suggestion {suggested}"
     );
     assert!(html.contains("Zuerst gefragt:") && html.contains("Rückfrage"));
     assert!(html.contains("value=\"assign\"") && html.contains("name=\"csrf\""));
@@ -130,7 +136,7 @@ async fn assigning_an_inbox_question_answers_the_very_next_citizen() {
         &s,
         Some(&s.csrf),
         &ids,
-        &[("answer", TICKET_ANSWER), ("action", "assign")],
+        &[("answer", VET_ANSWER), ("action", "assign")],
     );
     let (status, headers, _, _) = send(&r, req).await;
     let reply = ask(&r, CLARIFY).await;
@@ -143,7 +149,7 @@ async fn assigning_an_inbox_question_answers_the_very_next_citizen() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(location(&headers).starts_with("/admin/eingang?ok=assign&n=1"));
     assert_eq!(reply["kind"], "answer", "{reply}");
-    assert_eq!(reply["answer"]["id"], TICKET_ANSWER);
+    assert_eq!(reply["answer"]["id"], VET_ANSWER);
     // Similar questions follow when the rebuilt index is swapped in (in the background).
     app.settle().await;
     let similar = ask(&r, SIMILAR).await;
@@ -153,7 +159,7 @@ async fn assigning_an_inbox_question_answers_the_very_next_citizen() {
     );
     assert_eq!(
         (similar["kind"].as_str(), similar["answer"]["id"].as_str()),
-        (Some("answer"), Some(TICKET_ANSWER)),
+        (Some("answer"), Some(VET_ANSWER)),
         "a similar question too: {similar}"
     );
 
@@ -173,7 +179,7 @@ async fn inbox_actions_need_csrf_an_editor_and_the_own_tenant() {
     let (r, app) = default_setup().await;
     fill_inbox(&r, &app).await;
     let ids = ticket_ids(&app).await;
-    let assign = [("answer", TICKET_ANSWER), ("action", "assign")];
+    let assign = [("answer", VET_ANSWER), ("action", "assign")];
 
     let editor = login(&r, "editor@demo.example").await;
     for csrf in [None, Some("0".repeat(64))] {
@@ -234,7 +240,7 @@ async fn inbox_actions_need_csrf_an_editor_and_the_own_tenant() {
     let (_, _, inbox_b, _) = send(&r, get_with("/api/v1/admin/inbox", &other.cookie)).await;
     assert_eq!(inbox_b["open"], 0, "{inbox_b}");
     let (_, _, _, html_b) = send(&r, get_with("/admin/eingang", &other.cookie)).await;
-    assert!(!html_b.contains("Deutschlandticket"));
+    assert!(!html_b.contains("Tierarzt"));
 
     assert_eq!(
         app.inbox("demo").await.expect("inbox").open,
@@ -302,16 +308,16 @@ async fn the_json_api_lists_and_decides() {
     assert_eq!(draft["status"], "draft");
     assert_eq!(draft["questions"].as_array().map(Vec::len), Some(2));
     let mut answer = draft.clone();
-    answer["id"] = json!("deutschlandticket");
-    answer["topics"] = json!(["steuer-rundfunk-befreiungen"]);
-    answer["body"] = json!("Zum Deutschlandticket …");
+    answer["id"] = json!("tierarzt-kosten");
+    answer["topics"] = json!(["einmalige-leistungen-sonderbedarf"]);
+    answer["body"] = json!("Tierarztkosten …");
     let save =
         json!({"answer": answer, "action": "draft", "create": true, "inbox_message_ids": ids});
     let (status, _, saved, _) = send(
         &r,
         api_post(
             &s,
-            "/api/v1/admin/answers/deutschlandticket",
+            "/api/v1/admin/answers/tierarzt-kosten",
             &save,
             Some(&s.csrf),
         ),
@@ -349,16 +355,14 @@ async fn a_new_answer_from_a_cluster_opens_the_prefilled_editor() {
         "nothing saved yet"
     );
 
+    let questions = format!("{CLARIFY}\n{CLARIFY_2}");
     let mut fields: Vec<(&str, &str)> = vec![
         ("csrf", &s.csrf),
-        ("id", "deutschlandticket"),
-        ("title", "Gibt es einen Zuschuss zum Deutschlandticket?"),
-        ("body", "Zum Deutschlandticket …"),
-        (
-            "questions",
-            "Bekomme ich einen Zuschuss zum Deutschlandticket?\nKriege ich einen Zuschuss zum Deutschlandticket?",
-        ),
-        ("topics", "steuer-rundfunk-befreiungen"),
+        ("id", "tierarzt-kosten"),
+        ("title", "Zahlt das Jobcenter den Tierarzt?"),
+        ("body", "Tierarztkosten …"),
+        ("questions", &questions),
+        ("topics", "einmalige-leistungen-sonderbedarf"),
         ("action", "draft"),
     ];
     fields.extend(ids.iter().map(|id| ("inbox", id.as_str())));
@@ -367,7 +371,7 @@ async fn a_new_answer_from_a_cluster_opens_the_prefilled_editor() {
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
     assert_eq!(
         location(&headers),
-        "/admin/antworten/deutschlandticket?ok=draft"
+        "/admin/antworten/tierarzt-kosten?ok=draft"
     );
     assert_eq!(
         app.inbox("demo").await.expect("inbox").open,
