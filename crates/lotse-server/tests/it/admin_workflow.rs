@@ -445,7 +445,10 @@ async fn the_api_enforces_and_previews_the_regression_check() {
     let n = report["count"].as_u64().expect("count");
     assert!(n > 0, "{report}");
     assert!(report["affected"][0]["question"].is_string(), "{report}");
-    assert_eq!(report["affected"][0]["owner"], id);
+    // The answer's own questions move (retraining may move a borderline question of another
+    // answer as well; the report lists it too, which is what the check is for).
+    let affected = report["affected"].as_array().expect("affected");
+    assert!(affected.iter().any(|a| a["owner"] == id), "{report}");
 
     let save = format!("/api/v1/admin/answers/{id}");
     let (status, _, err, _) = send(
