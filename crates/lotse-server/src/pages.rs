@@ -121,37 +121,87 @@ pub async fn page_css() -> Response {
         .into_response()
 }
 
+#[derive(Template)]
+#[template(path = "public_error.html")]
+struct PublicErrorPage<'a> {
+    heading: &'a str,
+    message: &'a str,
+    code: &'a str,
+}
+
+/// Errors of the citizens' pages under `/t/{tenant}`: the same status, stable code and German
+/// sentence as the API's error, but as a readable page (a citizen who opens the link of a suspended or
+/// unknown job centre would otherwise see raw JSON).
+pub struct PublicPageError(pub ApiError);
+
+impl From<ApiError> for PublicPageError {
+    fn from(e: ApiError) -> Self {
+        PublicPageError(e)
+    }
+}
+
+impl From<lotse_app::AppError> for PublicPageError {
+    fn from(e: lotse_app::AppError) -> Self {
+        PublicPageError(e.into())
+    }
+}
+
+impl IntoResponse for PublicPageError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let heading = match e.status.as_u16() {
+            404 => "Diese Seite gibt es nicht",
+            403 => "Dieser Chat ist gerade nicht verfügbar",
+            _ => "Das hat nicht geklappt",
+        };
+        let body = PublicErrorPage {
+            heading,
+            message: &e.message,
+            code: e.code,
+        }
+        .render()
+        .unwrap_or_else(|_| e.message.clone());
+        let mut response = (e.status, Html(body)).into_response();
+        if let Some(secs) = e.retry_after
+            && let Ok(v) = header::HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
+    }
+}
+
 /// `GET /t/{tenant}`: a full-page chat.
 pub async fn chat_page(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
-) -> Result<Html<String>, ApiError> {
+) -> Result<Html<String>, PublicPageError> {
     let kb = state.app.kb(&tenant)?;
-    html(&ChatPage {
+    Ok(html(&ChatPage {
         tenant: &tenant,
         name: &kb.tenant_name,
-    })
+    })?)
 }
 
 /// `GET /t/{tenant}/datenschutz`: the privacy notice, generated from the tenant's settings.
 pub async fn privacy_page(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
-) -> Result<Html<String>, ApiError> {
+) -> Result<Html<String>, PublicPageError> {
     let kb = state.app.kb(&tenant)?;
     let settings = state.app.db().tenant(&tenant).await.map_err(|e| {
         tracing::error!(error = %e, "privacy page: tenant settings");
         ApiError::internal()
     })?;
     let var = |k: &str| kb.variables.get(k).map_or("", String::as_str);
-    html(&PrivacyPage {
+    Ok(html(&PrivacyPage {
         tenant: &tenant,
         retention_days: lotse_app::retention::retention_days(&settings.settings),
         name: &kb.tenant_name,
         address: var("jobcenter.adresse"),
         phone: var("jobcenter.telefon"),
         email: var("jobcenter.email"),
-    })
+    })?)
 }
 
 /// `GET /t/{tenant}/barrierefreiheit`: the accessibility statement (BITV 2.0), generated from the
@@ -159,17 +209,17 @@ pub async fn privacy_page(
 pub async fn accessibility_page(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
-) -> Result<Html<String>, ApiError> {
+) -> Result<Html<String>, PublicPageError> {
     let kb = state.app.kb(&tenant)?;
     let statement = accessibility().ok_or_else(ApiError::internal)?;
     let var = |k: &str| kb.variables.get(k).map_or("", String::as_str);
-    html(&AccessibilityPage {
+    Ok(html(&AccessibilityPage {
         tenant: &tenant,
         name: &kb.tenant_name,
         phone: var("jobcenter.telefon"),
         email: var("jobcenter.email"),
         statement,
-    })
+    })?)
 }
 
 /// `GET /api/docs`: the OpenAPI description as a readable page (no external scripts).

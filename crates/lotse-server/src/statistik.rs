@@ -8,7 +8,6 @@ use lotse_app::stats::{MIN_TOPIC_COUNT, TopicCount, WEEKS};
 
 use crate::AppState;
 use crate::chart::{BarChart, bar_chart, percent};
-use crate::error::ApiError;
 use crate::pages::html;
 
 #[derive(Template)]
@@ -42,7 +41,7 @@ pub fn german_date(iso: &str) -> String {
 pub async fn page(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
-) -> Result<Html<String>, ApiError> {
+) -> Result<Html<String>, crate::pages::PublicPageError> {
     let stats = state.app.public_stats(&tenant, lotse_app::now_ms()).await?;
     let rows: Vec<(String, i64, i64, String)> = stats
         .weeks
@@ -65,7 +64,7 @@ pub async fn page(
         "Balkendiagramm über {WEEKS} Wochen: insgesamt {} Fragen, davon {} direkt beantwortet; in der stärksten Woche {} Fragen.",
         stats.questions, stats.answered, chart.max
     );
-    html(&StatsPage {
+    Ok(html(&StatsPage {
         tenant: &tenant,
         name: &stats.tenant_name,
         weeks: WEEKS,
@@ -79,5 +78,5 @@ pub async fn page(
         rows,
         topics: stats.topics,
         min_topic: MIN_TOPIC_COUNT,
-    })
+    })?)
 }

@@ -214,7 +214,6 @@ async fn bad_input_gets_clear_errors() {
             "method_not_allowed",
         ),
         (get("/gibt/es/nicht"), StatusCode::NOT_FOUND, "not_found"),
-        (get("/t/nope"), StatusCode::NOT_FOUND, "tenant_not_found"),
         (
             post_json("/api/v1/tenants/demo/transcribe", ""),
             StatusCode::SERVICE_UNAVAILABLE,
@@ -232,6 +231,31 @@ async fn bad_input_gets_clear_errors() {
                 .is_some_and(|m| !m.is_empty()),
             "{what}: a sentence for people"
         );
+    }
+}
+
+/// The citizens' pages of an unknown job centre are pages a person can read (status, German
+/// sentence and the stable code), not the API's JSON.
+#[tokio::test]
+async fn public_pages_of_an_unknown_tenant_are_readable_pages() {
+    let r = router(AppState::new(app_with(Config::default()).await, None));
+    for path in [
+        "/t/nope",
+        "/t/nope/datenschutz",
+        "/t/nope/barrierefreiheit",
+        "/t/nope/statistik",
+    ] {
+        let (status, headers, _, text) = send(&r, get(path)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        let kind = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(kind.starts_with("text/html"), "{path}: {kind}");
+        assert!(text.contains("<html lang=\"de\">"), "{path}: {text}");
+        assert!(text.contains("role=\"alert\""), "{path}: {text}");
+        assert!(text.contains("tenant_not_found"), "{path}: {text}");
+        assert!(!text.trim_start().starts_with('{'), "{path}: {text}");
     }
 }
 

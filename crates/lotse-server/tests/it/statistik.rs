@@ -56,9 +56,13 @@ async fn statistik_shows_counts_and_topics_but_no_question_text() {
         );
     }
 
-    let (status, _, json, _) = send(&r, get("/t/gibt-es-nicht/statistik")).await;
+    // An unknown job centre: a readable page with the stable code, not JSON.
+    let (status, _, _, page) = send(&r, get("/t/gibt-es-nicht/statistik")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(json["error"]["code"], "tenant_not_found", "{json}");
+    assert!(
+        page.contains("tenant_not_found") && page.contains("role=\"alert\""),
+        "{page}"
+    );
 }
 
 #[tokio::test]
