@@ -968,6 +968,9 @@ textarea::placeholder { color: #5f6773; opacity: 1; }
       recorder.addEventListener('dataavailable', (e) => { if (e.data && e.data.size) chunks.push(e.data); });
       const AC = window.AudioContext || window.webkitAudioContext;
       const meter = new AC();
+      // Created after an await (the permission prompt), so Safari may start it suspended, and
+      // the level would stay at zero; resuming is harmless where it already runs.
+      if (meter.state === 'suspended' && meter.resume) meter.resume().catch(() => {});
       const analyser = meter.createAnalyser();
       analyser.fftSize = 512;
       meter.createMediaStreamSource(stream).connect(analyser);
