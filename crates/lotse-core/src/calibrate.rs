@@ -1,6 +1,6 @@
 //! Confidence calibration: a logistic regression on the best score, its margin to the runner-up
-//! and whether the meaning alone (the sentence model) puts the same answer first, fitted on
-//! questions whose right answer is known.
+//! and whether the meaning agrees (see [`Sample::agree`]), fitted on questions whose right answer
+//! is known.
 
 use serde::{Deserialize, Serialize};
 
@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 pub struct Sample {
     pub top: f32,
     pub margin: f32,
-    /// The sentence model alone ranks the chosen answer first (always `false` without a model).
+    /// The meaning agrees: for a German question the sentence model alone points to the chosen
+    /// answer's topic; for one in another language its glossary words and its meaning point to
+    /// the same topic. Always `false` without a model.
     pub agree: bool,
     pub correct: bool,
 }
@@ -70,20 +72,11 @@ impl Calibration {
             prior.w_agree as f64,
         ];
         let lambda = 0.05;
-        let features = |s: &Sample| -> [f64; N] {
-            [
-                1.0,
-                f64::from(s.top),
-                f64::from(s.margin),
-                if s.agree { 1.0 } else { 0.0 },
-            ]
-        };
         let loss = |w: &[f64; N]| -> f64 {
             let data: f64 = samples
                 .iter()
                 .map(|s| {
-                    let x = features(s);
-                    let z: f64 = (0..N).map(|i| w[i] * x[i]).sum();
+                    let z = dot(w, &s.features());
                     // −log σ(±z), written so that it never overflows.
                     let m = if s.correct { -z } else { z };
                     m.max(0.0) + (-m.abs()).exp().ln_1p()
@@ -95,8 +88,8 @@ impl Calibration {
             let mut grad = [0.0f64; N];
             let mut hess = [[0.0f64; N]; N];
             for s in samples {
-                let x = features(s);
-                let z: f64 = (0..N).map(|i| w[i] * x[i]).sum();
+                let x = s.features();
+                let z = dot(&w, &x);
                 let p = 1.0 / (1.0 + (-z).exp());
                 let y = if s.correct { 1.0 } else { 0.0 };
                 for i in 0..N {
@@ -144,6 +137,22 @@ impl Calibration {
 
 /// Parameters of the regression: bias, top, margin, agreement.
 const N: usize = 4;
+
+impl Sample {
+    /// The regression's inputs: 1 (the bias), top, margin, agreement.
+    fn features(&self) -> [f64; N] {
+        [
+            1.0,
+            f64::from(self.top),
+            f64::from(self.margin),
+            if self.agree { 1.0 } else { 0.0 },
+        ]
+    }
+}
+
+fn dot(w: &[f64; N], x: &[f64; N]) -> f64 {
+    w.iter().zip(x).map(|(a, b)| a * b).sum()
+}
 
 /// Solves a small linear system by Gaussian elimination with partial pivoting; `None` when it
 /// is singular.

@@ -224,17 +224,13 @@ const GRAM_MIN: usize = 3;
 const GRAM_MAX: usize = 5;
 
 /// The lexical score of every answer (0 for an answer without any document).
-fn lex_scores(lex: &[Option<Lex>]) -> Vec<f32> {
-    lex.iter().map(|l| l.map_or(0.0, |l| l.score)).collect()
+fn lex_scores(lex: &[Option<Lex>]) -> impl Iterator<Item = f32> + '_ {
+    lex.iter().map(|l| l.map_or(0.0, |l| l.score))
 }
 
 /// The index of the best of some per-answer scores (`None` when none is above 0).
-fn first(features: &[f32]) -> Option<usize> {
-    first_of(features.iter().copied())
-}
-
-fn first_of(features: impl Iterator<Item = f32>) -> Option<usize> {
-    top_and_margin(features).map(|(best, ..)| best)
+fn first_of(scores: impl Iterator<Item = f32>) -> Option<usize> {
+    top_and_margin(scores).map(|(best, ..)| best)
 }
 
 fn hash_gram(bytes: &[u8]) -> u64 {
@@ -531,8 +527,7 @@ impl Index {
         let mut samples: Vec<Sample> = held_out
             .iter()
             .filter_map(|h| {
-                let (best, top, margin) =
-                    top_and_margin(h.lex.iter().map(|l| l.map_or(0.0, |l| l.score)))?;
+                let (best, top, margin) = top_and_margin(lex_scores(&h.lex))?;
                 Some(Sample {
                     top,
                     margin,
@@ -550,9 +545,7 @@ impl Index {
             })
             .collect();
         for lex in &oos_lex {
-            if let Some((_, top, margin)) =
-                top_and_margin(lex.iter().map(|l| l.map_or(0.0, |l| l.score)))
-            {
+            if let Some((_, top, margin)) = top_and_margin(lex_scores(lex)) {
                 samples.push(Sample {
                     top,
                     margin,
@@ -603,7 +596,7 @@ impl Index {
                 continue;
             };
             german.push(Asked {
-                lex: lex_scores(&h.lex),
+                lex: lex_scores(&h.lex).collect(),
                 sem,
                 answer: Some(doc.answer as usize),
             });
@@ -612,7 +605,7 @@ impl Index {
         for (text, lex) in oos.iter().zip(oos_lex) {
             if let Some(sem) = sem_features(text, None) {
                 negatives.push(Asked {
-                    lex: lex_scores(lex),
+                    lex: lex_scores(lex).collect(),
                     sem,
                     answer: None,
                 });
@@ -631,7 +624,7 @@ impl Index {
                 };
                 let q = self.analyzer.analyze_foreign(text);
                 foreign.push(Asked {
-                    lex: lex_scores(&self.lexical(&q, None, &self.classifier)),
+                    lex: lex_scores(&self.lexical(&q, None, &self.classifier)).collect(),
                     sem,
                     answer: Some(ai),
                 });
@@ -674,11 +667,11 @@ impl Index {
                 .chain(&negatives)
                 .filter_map(|q| {
                     let (best, top, margin) = mixed(q, mix)?;
-                    let by_meaning = first(&q.sem);
+                    let by_meaning = first_of(q.sem.iter().copied());
                     let agree = match mix {
                         Mix::German(_) => by_meaning.is_some_and(|m| self.same_topic(m, best)),
                         Mix::Foreign(_) => by_meaning
-                            .zip(first(&q.lex))
+                            .zip(first_of(q.lex.iter().copied()))
                             .is_some_and(|(m, w)| self.same_topic(m, w)),
                     };
                     Some(Sample {
@@ -812,7 +805,7 @@ impl Index {
                 .first()
                 .is_some_and(|c1| self.same_topic(m, c1.answer)),
             (Some((_, Mix::Foreign(_))), Some(m)) => {
-                first(&lex_scores(&lex)).is_some_and(|w| self.same_topic(m, w))
+                first_of(lex_scores(&lex)).is_some_and(|w| self.same_topic(m, w))
             }
             _ => false,
         };

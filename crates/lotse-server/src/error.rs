@@ -312,12 +312,17 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
-        if let Some(secs) = self.retry_after
-            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
-        }
+        set_retry_after(&mut response, self.retry_after);
         response
+    }
+}
+
+/// Sets `Retry-After` (seconds) on an error response, if the error has one.
+pub(crate) fn set_retry_after(response: &mut Response, secs: Option<u64>) {
+    if let Some(secs) = secs
+        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
     }
 }
 

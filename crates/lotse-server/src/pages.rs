@@ -162,11 +162,7 @@ impl IntoResponse for PublicPageError {
         .render()
         .unwrap_or_else(|_| e.message.clone());
         let mut response = (e.status, Html(body)).into_response();
-        if let Some(secs) = e.retry_after
-            && let Ok(v) = header::HeaderValue::from_str(&secs.to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
-        }
+        crate::error::set_retry_after(&mut response, e.retry_after);
         response
     }
 }

@@ -139,18 +139,16 @@ pub fn run(app: &App, tenant: &str, jsonl: &str, verbose: bool) -> Result<String
             h.accuracy_hybrid,
             h.samples
         );
-        let c = &h.calibration;
-        let _ = writeln!(
-            out,
-            "  confidence (German): σ({:.2} + {:.2}·top + {:.2}·margin + {:.2}·meaning agrees), fitted on {} held-out questions",
-            c.bias, c.w_top, c.w_margin, c.w_agree, c.samples
-        );
-        let c = &h.foreign;
-        let _ = writeln!(
-            out,
-            "  confidence (other languages): σ({:.2} + {:.2}·top + {:.2}·margin + {:.2}·words and meaning agree), fitted on {} questions",
-            c.bias, c.w_top, c.w_margin, c.w_agree, c.samples
-        );
+        for (which, c, agree) in [
+            ("German", &h.calibration, "meaning agrees"),
+            ("other languages", &h.foreign, "words and meaning agree"),
+        ] {
+            let _ = writeln!(
+                out,
+                "  confidence ({which}): σ({:.2} + {:.2}·top + {:.2}·margin + {:.2}·{agree}), fitted on {} questions",
+                c.bias, c.w_top, c.w_margin, c.w_agree, c.samples
+            );
+        }
     } else {
         let _ = writeln!(out, "  words only (no sentence vectors)");
     }

@@ -104,9 +104,7 @@ fn locked(state: &AppState, email: String, secs: u64) -> Response {
             secs.div_ceil(60)
         )),
     );
-    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-        r.headers_mut().insert(header::RETRY_AFTER, v);
-    }
+    crate::error::set_retry_after(&mut r, Some(secs));
     r
 }
 

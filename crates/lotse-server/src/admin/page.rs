@@ -80,11 +80,7 @@ pub fn error_page(e: ApiError) -> Response {
         message: e.message,
     };
     let mut response = render(status, &page);
-    if let Some(secs) = e.retry_after
-        && let Ok(v) = header::HeaderValue::from_str(&secs.to_string())
-    {
-        response.headers_mut().insert(header::RETRY_AFTER, v);
-    }
+    crate::error::set_retry_after(&mut response, e.retry_after);
     response
 }
 

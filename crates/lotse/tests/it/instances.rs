@@ -161,14 +161,9 @@ async fn two_instances(extra: &[&str]) -> Option<Pair> {
 }
 
 async fn citizen_reply(client: &reqwest::Client, base: &str) -> String {
-    let reply = client
-        .post(format!("{base}/api/v1/tenants/demo/ask"))
-        .json(&json!({ "text": QUESTION }))
-        .send()
-        .await
-        .expect("ask");
-    assert!(reply.status().is_success(), "{}", reply.status());
-    reply.text().await.expect("reply")
+    let (status, body) = ask_status(client, base, "demo").await;
+    assert_eq!(status, 200, "{body}");
+    body.to_string()
 }
 
 #[tokio::test]
