@@ -1,8 +1,11 @@
-//! `cargo xtask bench speech [--binary target/release/lotse] [--model FILE] [--data FILE] [--audio DIR] [--limit N] [--verbose]`:
+//! `cargo xtask bench speech [--binary target/release/lotse] [--model FILE] [--data FILE] [--audio DIR] [--limit N] [--embeddings DIR] [--verbose]`:
 //! speech end to end. Every German question of the development set is spoken by espeak-ng
 //! (resampled to 16 kHz mono 16-bit with sox), sent to a real `lotse serve` with the model
 //! (`POST /transcribe`), and the transcript is asked (`POST /ask`) next to the typed text.
 //! Reports word error rate, answer accuracy from speech and from typing, and transcription time.
+//! With `--embeddings DIR` (a multilingual-e5-small model directory) the server matches by meaning
+//! too, as the release build and the demo do; the benchmark waits until the model is ready (the
+//! first start embeds the whole knowledge base, which takes a minute or two on two cores).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -37,6 +40,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     let mut data = PathBuf::from("../shared/devset.jsonl");
     let mut audio = std::env::temp_dir().join("lotse-speech-bench");
     let mut verbose = false;
+    let mut embeddings: Option<PathBuf> = None;
     let mut limit = usize::MAX;
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -47,6 +51,7 @@ pub fn run(args: &[&str]) -> Result<()> {
             "--audio" => audio = it.next().context("--audio DIR")?.into(),
             "--limit" => limit = it.next().context("--limit N")?.parse()?,
             "--verbose" => verbose = true,
+            "--embeddings" => embeddings = Some(it.next().context("--embeddings DIR")?.into()),
             other => bail!("unknown option {other}"),
         }
     }
@@ -82,7 +87,12 @@ pub fn run(args: &[&str]) -> Result<()> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let mut server = Command::new(&binary)
+    let mut server = Command::new(&binary);
+    match &embeddings {
+        Some(dir) => server.env("LOTSE__EMBEDDINGS__MODEL_DIR", dir),
+        None => server.env("LOTSE__EMBEDDINGS__ENABLED", "false"),
+    };
+    let mut server = server
         .args(["--data-dir"])
         .arg(data_dir.path())
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -92,7 +102,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         .stdout(Stdio::null())
         .spawn()
         .with_context(|| format!("starting {}", binary.display()))?;
-    let result = measure(port, &questions, &wavs, verbose);
+    let result = measure(port, &questions, &wavs, embeddings.is_some(), verbose);
     let _ = server.kill();
     let _ = server.wait();
     report(&result?);
@@ -129,7 +139,13 @@ fn speak(dir: &Path, q: &Question) -> Result<PathBuf> {
     Ok(out)
 }
 
-fn measure(port: u16, questions: &[Question], wavs: &[PathBuf], verbose: bool) -> Result<Vec<Row>> {
+fn measure(
+    port: u16,
+    questions: &[Question],
+    wavs: &[PathBuf],
+    semantic: bool,
+    verbose: bool,
+) -> Result<Vec<Row>> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -137,15 +153,33 @@ fn measure(port: u16, questions: &[Question], wavs: &[PathBuf], verbose: bool) -
         let client = reqwest::Client::new();
         let base = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
+        // With embeddings: "ready" means the model is loaded; the knowledge base is embedded and
+        // the tenant re-indexed after that. Wait until the count of embedded texts has stood
+        // still for 3 s, then for one index build.
+        let mut embedded = (0u64, Instant::now());
         loop {
             if let Ok(r) = client.get(format!("{base}/readyz")).send().await
                 && r.status().is_success()
             {
                 let body: serde_json::Value = r.json().await?;
                 ensure!(body["speech"] == "ok", "the server has no speech: {body}");
-                break;
+                let state = body["embeddings"].as_str().unwrap_or_default();
+                ensure!(
+                    !semantic || ["ready", "loading"].contains(&state),
+                    "the server cannot match by meaning: {body}"
+                );
+                if !semantic {
+                    break;
+                }
+                let n = body["embedded_texts"].as_u64().unwrap_or(0);
+                if n != embedded.0 {
+                    embedded = (n, Instant::now());
+                } else if state == "ready" && n > 0 && embedded.1.elapsed() > Duration::from_secs(3) {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    break;
+                }
             }
-            ensure!(started.elapsed() < Duration::from_secs(120), "server not ready after 120 s");
+            ensure!(started.elapsed() < Duration::from_secs(600), "server not ready after 600 s");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let ask = |text: String| {
