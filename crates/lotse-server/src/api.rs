@@ -1,10 +1,9 @@
 //! The public JSON API (SPEC §3) and its OpenAPI description.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -122,25 +121,100 @@ pub struct ConversationQuery {
     pub language: Option<String>,
 }
 
-/// Answers a citizen's question.
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/ask", request_body = AskRequest,
-    params(("tenant" = String, Path, description = "Tenant id, e.g. `demo`")),
+/// A reply to a question asked by voice (`POST …/ask` with a WAV body): the reply as for a typed
+/// question, and what was heard.
+#[derive(Serialize, ToSchema)]
+pub struct SpokenAskResponse {
+    #[serde(flatten)]
+    #[schema(value_type = AskResponse)]
+    pub reply: lotse_app::AskReply,
+    pub transcript: TranscribeResponse,
+}
+
+/// Answers a citizen's question: typed (JSON), or spoken (a WAV body as for `transcribe`, with
+/// `conversation_id` and `language` in the query), which is transcribed and answered in one
+/// request; the reply then carries the transcript. The widget transcribes first and lets the
+/// citizen check the text; this form is for clients that answer straight away.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/ask",
+    request_body(
+        description = "A typed question (JSON), or a spoken one (WAV, 16 kHz mono 16-bit PCM, at most 30 s, as for `transcribe`)",
+        content((AskRequest = "application/json"), (Vec<u8> = "audio/wav")),
+    ),
+    params(
+        ("tenant" = String, Path, description = "Tenant id, e.g. `demo`"),
+        ("conversation_id" = Option<String>, Query, description = "Spoken questions only (typed ones carry it in the JSON)"),
+        ("language" = Option<String>, Query, description = "Spoken questions only (typed ones carry it in the JSON)"),
+    ),
     responses(
-        (status = 200, description = "The reply", body = AskResponse),
+        (status = 200, description = "The reply; for a spoken question with `transcript` (`SpokenAskResponse`)", body = AskResponse),
         (status = 400, description = "Malformed JSON (`malformed_json`)", body = ErrorBody),
         (status = 404, description = "Unknown tenant (`tenant_not_found`)", body = ErrorBody),
-        (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorBody),
-        (status = 415, description = "Not JSON (`unsupported_media_type`)", body = ErrorBody),
-        (status = 422, description = "Empty or too long question (`question_empty`, `question_too_long`, `invalid_request`)", body = ErrorBody),
+        (status = 413, description = "Body too large (`payload_too_large`, `audio_too_large`)", body = ErrorBody),
+        (status = 415, description = "Neither JSON nor WAV (`unsupported_media_type`), or a WAV in another format (`audio_not_wav`, `audio_format_unsupported`)", body = ErrorBody),
+        (status = 422, description = "Empty or too long question (`question_empty`, `question_too_long`, `invalid_request`); recording too long, too short or not understood (`audio_too_long`, `audio_too_short`, `speech_not_understood`)", body = ErrorBody),
         (status = 429, description = "Too many requests (`rate_limited`, with Retry-After)", body = ErrorBody),
+        (status = 503, description = "Spoken question: `speech_unavailable`, `speech_busy` (with Retry-After)", body = ErrorBody),
     ))]
 pub async fn ask(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
-    ApiJson(req): ApiJson<AskRequest>,
-) -> Result<Json<lotse_app::AskReply>, ApiError> {
+    Query(q): Query<ConversationQuery>,
+    request: Request,
+) -> Result<Response, ApiError> {
     // Tenant first: an unknown tenant is a 404 whatever the body says.
     state.app.kb(&tenant)?;
+    if is_wav(request.headers()) {
+        let t = transcribe_body(&state, &tenant, request).await?;
+        let reply = answer_text(
+            &state,
+            tenant,
+            t.text.clone(),
+            q.conversation_id,
+            q.language,
+        )
+        .await?;
+        return Ok(Json(SpokenAskResponse {
+            reply,
+            transcript: TranscribeResponse {
+                text: t.text,
+                duration_ms: t.duration_ms,
+                language: t.language,
+            },
+        })
+        .into_response());
+    }
+    // The route accepts recordings, so a JSON body gets the ordinary (smaller) limit here.
+    let limit = state.app.config().limits.max_body_bytes;
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| crate::error::payload_too_large())?;
+    let request = Request::from_parts(parts, Body::from(bytes));
+    let ApiJson(req) = ApiJson::<AskRequest>::from_request(request, &state).await?;
+    let reply = answer_text(&state, tenant, req.text, req.conversation_id, req.language).await?;
+    Ok(Json(reply).into_response())
+}
+
+/// Whether a request body is declared as a WAV recording.
+fn is_wav(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            ["audio/wav", "audio/wave", "audio/x-wav", "audio/vnd.wave"]
+                .contains(&v.trim().to_ascii_lowercase().as_str())
+        })
+}
+
+/// Answers a question's text, counted in the metrics.
+async fn answer_text(
+    state: &AppState,
+    tenant: String,
+    text: String,
+    conversation_id: Option<String>,
+    language: Option<String>,
+) -> Result<lotse_app::AskReply, ApiError> {
     let started = std::time::Instant::now();
     let reply = if state.app.semantic().ready() {
         // The model may be asked (tens of milliseconds of CPU): off the async workers.
@@ -148,9 +222,9 @@ pub async fn ask(
         tokio::task::spawn_blocking(move || {
             app.ask_in(
                 &tenant,
-                &req.text,
-                req.conversation_id.as_deref(),
-                req.language.as_deref(),
+                &text,
+                conversation_id.as_deref(),
+                language.as_deref(),
             )
         })
         .await
@@ -158,14 +232,34 @@ pub async fn ask(
     } else {
         state.app.ask_in(
             &tenant,
-            &req.text,
-            req.conversation_id.as_deref(),
-            req.language.as_deref(),
+            &text,
+            conversation_id.as_deref(),
+            language.as_deref(),
         )?
     };
     metrics::counter!("lotse_questions_total", "kind" => reply.kind.as_str()).increment(1);
     metrics::histogram!("lotse_answer_seconds").record(started.elapsed().as_secs_f64());
-    Ok(Json(reply))
+    Ok(reply)
+}
+
+/// Transcribes a request's WAV body (the checks and errors of `transcribe`), counted in the
+/// metrics.
+async fn transcribe_body(
+    state: &AppState,
+    tenant: &str,
+    request: Request,
+) -> Result<lotse_speech::Transcript, ApiError> {
+    if !state.app.speech_available() {
+        return Err(lotse_app::AppError::Speech(lotse_speech::SpeechError::Unavailable).into());
+    }
+    let body = Bytes::from_request(request, state)
+        .await
+        .map_err(|_| crate::error::audio_too_large())?;
+    let started = std::time::Instant::now();
+    let t = state.app.transcribe(tenant, &body).await?;
+    metrics::counter!("lotse_transcriptions_total").increment(1);
+    metrics::histogram!("lotse_transcribe_seconds").record(started.elapsed().as_secs_f64());
+    Ok(t)
 }
 
 /// A published answer by id (for a clarify choice).
@@ -271,17 +365,10 @@ pub struct TranscribeResponse {
 pub async fn transcribe(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Result<Json<TranscribeResponse>, ApiError> {
     state.app.kb(&tenant)?;
-    if !state.app.speech_available() {
-        return Err(lotse_app::AppError::Speech(lotse_speech::SpeechError::Unavailable).into());
-    }
-    let body = body.map_err(|_| crate::error::audio_too_large())?;
-    let started = std::time::Instant::now();
-    let t = state.app.transcribe(&tenant, &body).await?;
-    metrics::counter!("lotse_transcriptions_total").increment(1);
-    metrics::histogram!("lotse_transcribe_seconds").record(started.elapsed().as_secs_f64());
+    let t = transcribe_body(&state, &tenant, request).await?;
     Ok(Json(TranscribeResponse {
         text: t.text,
         duration_ms: t.duration_ms,
@@ -332,6 +419,7 @@ pub async fn answer_speech(
     components(schemas(
         AskRequest,
         AskResponse,
+        SpokenAskResponse,
         AnswerDoc,
         AlternativeDoc,
         SourceDoc,

@@ -75,8 +75,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(state: AppState) -> Router {
     let limits = &state.app.config().limits;
     let body_limit = limits.max_body_bytes;
-    // Recordings are larger than questions: the transcribe route has its own limit (30 s of
-    // 16 kHz 16-bit audio is ~1 MB); the outer limit lets them through to it.
+    // Recordings are larger than questions: the transcribe and ask routes have their own limit
+    // (30 s of 16 kHz 16-bit audio is ~1 MB; `ask` holds JSON to the ordinary limit itself); the
+    // outer limit lets them through.
     let audio_limit = state.app.config().speech.max_audio_bytes();
     let timeout = Duration::from_secs(state.app.config().server.request_timeout_secs.max(1));
 
@@ -87,7 +88,10 @@ pub fn router(state: AppState) -> Router {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE]);
     let public_api = Router::new()
-        .route("/api/v1/tenants/{tenant}/ask", post(api::ask))
+        .route(
+            "/api/v1/tenants/{tenant}/ask",
+            post(api::ask).layer(DefaultBodyLimit::max(audio_limit)),
+        )
         .route("/api/v1/tenants/{tenant}/feedback", post(api::feedback))
         .route("/api/v1/tenants/{tenant}/answers/{id}", get(api::answer))
         .route("/api/v1/tenants/{tenant}/config", get(api::widget_config))

@@ -265,7 +265,10 @@ mod tests {
             "Muss ich zum Termin persönlich kommen"
         );
         assert_eq!(clean_transcript("Miete zu hoch..."), "Miete zu hoch");
-        assert_eq!(clean_transcript("Wer zahlt die Miete?"), "Wer zahlt die Miete?");
+        assert_eq!(
+            clean_transcript("Wer zahlt die Miete?"),
+            "Wer zahlt die Miete?"
+        );
         assert_eq!(clean_transcript("Hilfe!"), "Hilfe!");
         assert_eq!(clean_transcript("Am 1.3. umgezogen."), "Am 1.3. umgezogen");
         assert_eq!(clean_transcript(" . "), "");

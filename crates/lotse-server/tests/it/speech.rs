@@ -116,6 +116,107 @@ async fn unusable_audio_gets_a_stable_code_and_a_german_sentence() {
     assert_eq!(json["error"]["code"], "tenant_not_found");
 }
 
+fn ask_wav(query: &str, content_type: &str, body: Vec<u8>) -> Request<Body> {
+    Request::post(format!("/api/v1/tenants/demo/ask{query}"))
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn a_spoken_question_is_transcribed_and_answered_in_one_request() {
+    let fake = Arc::new(Fake::new("Wer zahlt meine Miete?"));
+    let (r, _) = speech_router(fake.clone(), 2).await;
+    let typed = crate::post_json(
+        "/api/v1/tenants/demo/ask",
+        r#"{"text":"Wer zahlt meine Miete?"}"#,
+    );
+    let (_, _, typed, _) = send(&r, typed).await;
+
+    let (status, _, json, text) = send(&r, ask_wav("", "audio/wav", seconds(2.0, 16_000))).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(json["transcript"]["text"], "Wer zahlt meine Miete?");
+    assert_eq!(json["transcript"]["duration_ms"], 2000);
+    assert_eq!(json["transcript"]["language"], "de");
+    // The same reply as the typed question gets.
+    assert_eq!(json["kind"], typed["kind"], "{text}");
+    assert_eq!(json["answer"]["id"], typed["answer"]["id"], "{text}");
+    assert_eq!(
+        fake.prompts().len(),
+        1,
+        "transcribed with the tenant's prompt"
+    );
+
+    // The conversation and the reading language travel in the query.
+    let conversation = json["conversation_id"]
+        .as_str()
+        .expect("conversation")
+        .to_owned();
+    let query = format!("?conversation_id={conversation}&language=de");
+    let (status, _, json, text) = send(
+        &r,
+        ask_wav(&query, "audio/wav; codecs=1", seconds(2.0, 16_000)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(json["conversation_id"], conversation.as_str());
+    assert!(json["transcript"].is_object());
+
+    // A typed question's reply has no transcript.
+    assert!(typed.get("transcript").is_none());
+}
+
+#[tokio::test]
+async fn a_spoken_question_gets_the_same_clear_errors_as_a_transcription() {
+    let (r, _) = speech_router(Arc::new(Fake::new("Hallo")), 2).await;
+    let cases = [
+        (
+            b"OggS....".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "audio_not_wav",
+        ),
+        (
+            seconds(6.0, 16_000),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "audio_too_long",
+        ),
+        (
+            vec![0; 400_000],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "audio_too_large",
+        ),
+    ];
+    for (body, want_status, want_code) in cases {
+        let (status, _, json, text) = send(&r, ask_wav("", "audio/wav", body)).await;
+        assert_eq!(status, want_status, "{want_code}: {text}");
+        assert_eq!(json["error"]["code"], want_code, "{text}");
+    }
+    // A JSON question keeps the ordinary body limit although the route takes recordings.
+    let long = "Miete ".repeat(20_000);
+    let (status, _, json, text) = send(
+        &r,
+        crate::post_json(
+            "/api/v1/tenants/demo/ask",
+            &serde_json::json!({ "text": long }).to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{text}");
+    assert_eq!(json["error"]["code"], "payload_too_large");
+
+    // Without a recogniser: 503 speech_unavailable, and typed questions are unaffected.
+    let (r, _) = speech_router(Arc::new(lotse_speech::Unavailable), 2).await;
+    let (status, _, json, _) = send(&r, ask_wav("", "audio/wav", seconds(2.0, 16_000))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(json["error"]["code"], "speech_unavailable");
+    let (status, _, _, text) = send(
+        &r,
+        crate::post_json("/api/v1/tenants/demo/ask", r#"{"text":"Miete"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+}
+
 #[tokio::test]
 async fn a_full_queue_answers_503_with_retry_after_instead_of_hanging() {
     let (fake, release) = Fake::held("Miete");
