@@ -36,7 +36,7 @@ const VET_QUESTIONS = [
   'Übernimmt das Jobcenter die Tierarztrechnung?',
   'Bekomme ich vom Jobcenter Geld für den Tierarzt?',
   'Wird die Tierarztrechnung vom Jobcenter erstattet?',
-  'Zahlt mir das Jobcenter die Behandlung meiner Katze beim Tierarzt?',
+  'Bezahlt das Jobcenter den Tierarzt für meine Katze?',
 ];
 // Questions the knowledge base answers, so the dashboard has an answer rate to show.
 const ANSWERED_QUESTIONS = ['Wie hoch ist die Kaution?', 'Wo kann ich einen Antrag stellen?', 'Wann wird das Bürgergeld überwiesen?'];

@@ -111,6 +111,7 @@ fn in_process(lines: &[Line], embeddings: Option<&std::path::Path>) -> Result<()
             questions,
             keywords: Vec::new(),
             semantic_texts: Vec::new(),
+            body: String::new(),
         })
         .collect();
     let n_answers = answers.len();

@@ -77,6 +77,7 @@ pub fn index_answer(a: &Answer) -> IndexAnswer {
             .flat_map(|v| std::iter::once(&v.title).chain(v.questions.iter()))
             .cloned()
             .collect(),
+        body: a.body.clone(),
     }
 }
 

@@ -147,6 +147,10 @@ pub struct Analyzer {
     /// Folded surface words of the knowledge base with their frequency.
     vocab: HashMap<String, u32>,
     stems: HashSet<String>,
+    /// Real words that are not matched: the words of the answers' texts. A question word found
+    /// here is never "corrected" into a vocabulary word ("Behandlung" is not a misspelt
+    /// "Behinderung").
+    plain: HashSet<String>,
     /// Vocabulary words by character count with their letter counts, for spelling correction.
     by_len: Vec<Vec<(String, Letters)>>,
     phonetic: HashMap<String, Vec<String>>,
@@ -196,9 +200,24 @@ impl Analyzer {
             synonyms,
             vocab,
             stems,
+            plain: HashSet::new(),
             by_len,
             phonetic,
         }
+    }
+
+    /// The same analyser, with the words of `texts` (the answers' texts) known as real words:
+    /// they are left as they are in a question instead of being corrected towards the
+    /// vocabulary, and they still match nothing.
+    pub fn with_plain_words<'a>(mut self, texts: impl Iterator<Item = &'a str>) -> Self {
+        for text in texts {
+            for token in tokenize(&fold(text)) {
+                if !self.vocab.contains_key(&token) && token.chars().all(char::is_alphabetic) {
+                    self.plain.insert(token);
+                }
+            }
+        }
+        self
     }
 
     /// Number of distinct words the analyser knows.
@@ -305,6 +324,7 @@ impl Analyzer {
     /// of a known word or a compound of known parts.
     fn is_known(&self, token: &str) -> bool {
         self.vocab.contains_key(token)
+            || self.plain.contains(token)
             || is_stop_word(token)
             || !token.chars().all(char::is_alphabetic)
             || self.stems.contains(&self.stemmer.stem(token))
@@ -500,6 +520,37 @@ mod tests {
             q.words
         );
         assert!(q.words.contains(&"unterkunft".to_owned()), "{:?}", q.words);
+    }
+
+    #[test]
+    fn words_of_the_answers_texts_are_not_corrected_into_other_words() {
+        let texts = [
+            "Gibt es einen Mehrbedarf bei Behinderung?",
+            "Wer zahlt die Miete?",
+        ];
+        let plain = Analyzer::new(texts.into_iter(), Synonyms::default());
+        // Without the answers' texts, "Behandlung" looks like a misspelt "Behinderung".
+        let q = plain.analyze_query("Behandlung beim Tierarzt");
+        assert!(q.words.contains(&"behinderung".to_owned()), "{:?}", q.words);
+        let a = Analyzer::new(texts.into_iter(), Synonyms::default())
+            .with_plain_words(["Die Krankenkasse zahlt die Behandlung beim Arzt."].into_iter());
+        let q = a.analyze_query("Behandlung beim Tierarzt");
+        assert!(q.words.contains(&"behandlung".to_owned()), "{:?}", q.words);
+        assert!(
+            !q.words.contains(&"behinderung".to_owned()),
+            "{:?}",
+            q.words
+        );
+        // A plain word is still no match: it weighs like an unknown word.
+        let t = q
+            .terms
+            .iter()
+            .find(|t| t.stem.starts_with("behandl"))
+            .expect("term");
+        assert!(t.weight < 0.5, "{t:?}");
+        // Typing errors in vocabulary words are still corrected.
+        let q = a.analyze_query("Behinderrung");
+        assert!(q.words.contains(&"behinderung".to_owned()), "{:?}", q.words);
     }
 
     #[test]

@@ -85,6 +85,9 @@ pub struct IndexAnswer {
     /// Texts matched only by meaning, not by words: the titles and questions of the answer's
     /// language versions (English, Leichte Sprache, …).
     pub semantic_texts: Vec<String>,
+    /// The answer's text (German). Not matched; its words are real words, which a question is
+    /// never spelling-corrected away from (see `Analyzer::with_plain_words`).
+    pub body: String,
 }
 
 impl IndexAnswer {
@@ -351,7 +354,8 @@ impl Index {
                     .chain(a.keywords.iter())
             })
             .map(String::as_str);
-        let analyzer = Analyzer::new(texts, synonyms);
+        let analyzer = Analyzer::new(texts, synonyms)
+            .with_plain_words(answers.iter().map(|a| a.body.as_str()));
 
         let mut docs = Vec::new();
         let mut analyses = Vec::new();
@@ -1116,6 +1120,7 @@ mod tests {
             questions: questions.iter().map(|s| s.to_string()).collect(),
             keywords: vec![],
             semantic_texts: vec![],
+            body: String::new(),
         }
     }
 

@@ -298,6 +298,7 @@ mod tests {
             questions: questions.iter().map(|s| s.to_string()).collect(),
             keywords: vec![],
             semantic_texts: vec![],
+            body: String::new(),
         }
     }
 
@@ -347,6 +348,7 @@ mod tests {
             questions: qs,
             keywords: vec![],
             semantic_texts: vec![],
+            body: String::new(),
         };
         let answers = vec![to_answer("a", a), to_answer("b", b), to_answer("c", c)];
         (answers, vectors)

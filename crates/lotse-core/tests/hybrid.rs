@@ -67,6 +67,7 @@ fn answer(id: &str, title: &str, questions: &[&str], versions: &[&str]) -> Index
         questions: questions.iter().map(|s| s.to_string()).collect(),
         keywords: vec![],
         semantic_texts: versions.iter().map(|s| s.to_string()).collect(),
+        body: String::new(),
     }
 }
 
