@@ -175,11 +175,7 @@ pub async fn ask(
         .await?;
         return Ok(Json(SpokenAskResponse {
             reply,
-            transcript: TranscribeResponse {
-                text: t.text,
-                duration_ms: t.duration_ms,
-                language: t.language,
-            },
+            transcript: t.into(),
         })
         .into_response());
     }
@@ -350,6 +346,16 @@ pub struct TranscribeResponse {
     pub language: String,
 }
 
+impl From<lotse_speech::Transcript> for TranscribeResponse {
+    fn from(t: lotse_speech::Transcript) -> Self {
+        TranscribeResponse {
+            text: t.text,
+            duration_ms: t.duration_ms,
+            language: t.language,
+        }
+    }
+}
+
 /// Speech input: a WAV recording (16 kHz, mono, 16-bit PCM, at most 30 s) to text. The widget
 /// records, decodes and resamples in the browser and uploads the WAV as the request body.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/transcribe", params(("tenant" = String, Path)),
@@ -368,12 +374,9 @@ pub async fn transcribe(
     request: Request,
 ) -> Result<Json<TranscribeResponse>, ApiError> {
     state.app.kb(&tenant)?;
-    let t = transcribe_body(&state, &tenant, request).await?;
-    Ok(Json(TranscribeResponse {
-        text: t.text,
-        duration_ms: t.duration_ms,
-        language: t.language,
-    }))
+    Ok(Json(
+        transcribe_body(&state, &tenant, request).await?.into(),
+    ))
 }
 
 /// An answer read aloud (WAV, German, espeak-ng on the server), for browsers without a German
