@@ -158,8 +158,56 @@ pub fn clean_transcript(raw: &str) -> String {
     {
         return String::new();
     }
-    let text = out.split_whitespace().collect::<Vec<_>>().join(" ");
-    text.trim_end_matches(['.', '…']).trim_end().to_owned()
+    let words: Vec<&str> = out.split_whitespace().collect();
+    let text = without_repeats(&words).join(" ");
+    text.trim_end_matches(['.', '…', ',']).trim_end().to_owned()
+}
+
+/// The words with Whisper's repetition loops taken out. On short or unclear audio, greedy
+/// decoding can fall into a loop and write one phrase again and again until the token cap
+/// ("Masamefart, Klostenisch-Tattung Masamefart, Klostenisch-Tattung Mas"); to the engine that
+/// weighs the misheard words many times over. A phrase of two or more words that comes twice
+/// or more in a row, or a single word three or more times, is kept once, and a cut-off copy at
+/// the end is dropped. Words are compared without case and punctuation.
+fn without_repeats<'a>(words: &[&'a str]) -> Vec<&'a str> {
+    fn key(word: &str) -> String {
+        word.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    }
+    let keys: Vec<String> = words.iter().map(|w| key(w)).collect();
+    let mut out = Vec::with_capacity(words.len());
+    let mut i = 0;
+    'words: while i < words.len() {
+        for len in 1..=(words.len() - i) / 2 {
+            let block = &keys[i..i + len];
+            let mut copies = 1;
+            while keys.get(i + (copies + 1) * len - 1).is_some()
+                && keys[i + copies * len..i + (copies + 1) * len] == *block
+            {
+                copies += 1;
+            }
+            if copies < if len == 1 { 3 } else { 2 } {
+                continue;
+            }
+            out.extend_from_slice(&words[i..i + len]);
+            i += copies * len;
+            // A last copy cut off by the token cap: whole words of the phrase, then a prefix.
+            let rest = &keys[i..];
+            let cut_off = rest.len() < len
+                && rest.iter().enumerate().all(|(k, w)| {
+                    *w == block[k] || (k == rest.len() - 1 && block[k].starts_with(w.as_str()))
+                });
+            if cut_off {
+                break 'words;
+            }
+            continue 'words;
+        }
+        out.push(words[i]);
+        i += 1;
+    }
+    out
 }
 
 /// Admission to the recogniser: one transcription runs at a time (two cores cannot do two
@@ -256,6 +304,36 @@ mod tests {
         );
         assert_eq!(clean_transcript("*Husten* Miete"), "Miete");
         assert_eq!(clean_transcript("Untertitel im Auftrag des ZDF, 2020"), "");
+    }
+
+    #[test]
+    fn repetition_loops_are_kept_once() {
+        assert_eq!(
+            clean_transcript(
+                "Masamefart, Klostenisch-Tattung Masamefart, Klostenisch-Tattung \
+                 Masamefart, Klostenisch-Tattung Mas"
+            ),
+            "Masamefart, Klostenisch-Tattung"
+        );
+        assert_eq!(
+            clean_transcript("Ego Max-Pare, Ego Max-Pare, Ego Max-Pare, Ego Max-Pare,"),
+            "Ego Max-Pare"
+        );
+        assert_eq!(
+            clean_transcript("Miete Miete Miete Miete zu hoch"),
+            "Miete zu hoch"
+        );
+        // Real speech repeats words now and then; that stays.
+        assert_eq!(
+            clean_transcript("Ja, ja, ich habe die die Miete bezahlt"),
+            "Ja, ja, ich habe die die Miete bezahlt"
+        );
+        assert_eq!(
+            clean_transcript("Wie lange, wie lange dauert das?"),
+            "Wie lange, dauert das?"
+        );
+        assert_eq!(clean_transcript("Miete"), "Miete");
+        assert_eq!(clean_transcript(""), "");
     }
 
     #[test]
