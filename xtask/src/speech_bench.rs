@@ -1,4 +1,4 @@
-//! `cargo xtask bench speech [--binary target/release/lotse] [--model FILE] [--data FILE] [--audio DIR] [--limit N] [--embeddings DIR] [--verbose]`:
+//! `cargo xtask bench speech [--binary target/release/lotse] [--model FILE] [--data FILE] [--audio DIR] [--limit N] [--embeddings DIR] [--espeak-pronunciation] [--verbose]`:
 //! speech end to end. Every German question of the development set is spoken by espeak-ng
 //! (resampled to 16 kHz mono 16-bit with sox), sent to a real `lotse serve` with the model
 //! (`POST /transcribe`), and the transcript is asked (`POST /ask`) next to the typed text.
@@ -42,6 +42,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     let mut verbose = false;
     let mut embeddings: Option<PathBuf> = None;
     let mut limit = usize::MAX;
+    let mut loanwords = true;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match *a {
@@ -51,6 +52,7 @@ pub fn run(args: &[&str]) -> Result<()> {
             "--audio" => audio = it.next().context("--audio DIR")?.into(),
             "--limit" => limit = it.next().context("--limit N")?.parse()?,
             "--verbose" => verbose = true,
+            "--espeak-pronunciation" => loanwords = false,
             "--embeddings" => embeddings = Some(it.next().context("--embeddings DIR")?.into()),
             other => bail!("unknown option {other}"),
         }
@@ -75,7 +77,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     std::fs::create_dir_all(&audio)?;
     let mut wavs = Vec::new();
     for q in &questions {
-        wavs.push(speak(&audio, q)?);
+        wavs.push(speak(&audio, &q.id, &spoken_text(&q.text, loanwords))?);
     }
     println!(
         "{} German questions spoken into {}",
@@ -109,24 +111,72 @@ pub fn run(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// The question as 16 kHz mono 16-bit WAV, generated once per text.
-fn speak(dir: &Path, q: &Question) -> Result<PathBuf> {
-    let hash = q.text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+/// English loanwords inside German compounds, as German speakers say them, in espeak-ng's
+/// phoneme notation. espeak-ng reads a compound by German letter rules and says "Jobkenter"
+/// and "Miniyopp"; Whisper then writes exactly that, and 27 of the 87 German development
+/// questions contain "Jobcenter". (Loanwords standing alone, "Job" or "Chat", espeak-ng already
+/// speaks with its English rules.) `--espeak-pronunciation` leaves the text as it is.
+const LOANWORDS: &[(&str, &str)] = &[
+    ("jobcenter", "dZ'OpsEnt3"),
+    ("jobcenters", "dZ'OpsEnt3s"),
+    ("jobcentern", "dZ'OpsEnt3n"),
+    ("minijob", "m'InidZ,Op"),
+    ("minijobs", "m'InidZ,Ops"),
+    ("minijobber", "m'InidZ,Op3"),
+    ("nebenjob", "n'e:b@ndZ,Op"),
+    ("nebenjobs", "n'e:b@ndZ,Ops"),
+];
+
+/// The text espeak-ng is given: the question with the loanwords above as phoneme input
+/// (`[[…]]`).
+fn spoken_text(text: &str, loanwords: bool) -> String {
+    if !loanwords {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let lower = word.to_lowercase();
+        match LOANWORDS.iter().find(|(w, _)| *w == lower) {
+            Some((_, phonemes)) => {
+                out.push_str("[[");
+                out.push_str(phonemes);
+                out.push_str("]]");
+            }
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphabetic() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// The spoken text as 16 kHz mono 16-bit WAV, generated once per text.
+fn speak(dir: &Path, id: &str, text: &str) -> Result<PathBuf> {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
-    let out = dir.join(format!("{}-{hash:016x}.wav", q.id));
+    let out = dir.join(format!("{id}-{hash:016x}.wav"));
     if out.exists() {
         return Ok(out);
     }
-    let raw = dir.join(format!("{}.raw.wav", q.id));
+    let raw = dir.join(format!("{id}.raw.wav"));
     let ok = Command::new("espeak-ng")
         .args(["-v", "de", "-s", "150", "-w"])
         .arg(&raw)
-        .arg(&q.text)
+        .arg(text)
         .status()
         .context("running espeak-ng (apt-get install espeak-ng)")?
         .success();
-    ensure!(ok, "espeak-ng failed for {}", q.id);
+    ensure!(ok, "espeak-ng failed for {id}");
     let ok = Command::new("sox")
         .arg(&raw)
         .args(["-r", "16000", "-c", "1", "-b", "16"])
@@ -134,7 +184,7 @@ fn speak(dir: &Path, q: &Question) -> Result<PathBuf> {
         .status()
         .context("running sox (apt-get install sox)")?
         .success();
-    ensure!(ok, "sox failed for {}", q.id);
+    ensure!(ok, "sox failed for {id}");
     let _ = std::fs::remove_file(raw);
     Ok(out)
 }
@@ -385,5 +435,15 @@ mod tests {
         assert_eq!(edits(&r, &words("wer zahlt die miete")), 0);
         assert_eq!(edits(&r, &words("wer zahlt Miete")), 1);
         assert_eq!(edits(&r, &words("wer bezahlt die miete jetzt")), 2);
+    }
+
+    #[test]
+    fn loanwords_in_compounds_are_given_as_phonemes() {
+        assert_eq!(
+            spoken_text("Zahlt das Jobcenter meinen Minijob-Lohn? Job egal.", true),
+            "Zahlt das [[dZ'OpsEnt3]] meinen [[m'InidZ,Op]]-Lohn? Job egal."
+        );
+        assert_eq!(spoken_text("vom JOBCENTER", true), "vom [[dZ'OpsEnt3]]");
+        assert_eq!(spoken_text("Jobcenter", false), "Jobcenter");
     }
 }
