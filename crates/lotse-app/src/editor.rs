@@ -451,36 +451,11 @@ impl App {
         }
         let prior = crate::Prior::of(&old.index);
         let new = self.build_kb(tenant, answers, prior).await?;
-        let top = |kb: &kb::TenantKb, q: &str| {
-            let d = lotse_core::reply::decide(&kb.index, q);
-            match d.kind {
-                lotse_core::reply::Kind::Answer => d.answer.map(|i| kb.views[i].id.clone()),
-                _ => None,
-            }
-        };
-        let mut impacts = Vec::new();
-        for (i, owner) in old.index.answers().iter().enumerate() {
-            for q in &owner.questions {
-                if top(&old, q).as_deref() != Some(owner.id.as_str()) {
-                    continue; // it did not work before either: not a regression
-                }
-                let after = top(&new, q);
-                if after.as_deref() != Some(owner.id.as_str()) {
-                    let title = |id: &Option<String>| {
-                        id.as_ref()
-                            .and_then(|id| new.by_id.get(id).map(|&j| new.views[j].title.clone()))
-                    };
-                    impacts.push(Impact {
-                        question: q.clone(),
-                        owner: owner.id.clone(),
-                        owner_title: old.views[i].title.clone(),
-                        after_title: title(&after),
-                        after,
-                    });
-                }
-            }
-        }
-        Ok(impacts)
+        // Some thousand questions asked twice: seconds of CPU, so off the async workers and
+        // spread over the cores.
+        tokio::task::spawn_blocking(move || impacts(&old, &new))
+            .await
+            .map_err(|e| AppError::Internal(format!("publish check failed: {e}")))
     }
 
     /// The tenant's knowledge as it would be if every draft and review version were
@@ -512,4 +487,55 @@ impl App {
     pub fn try_question(&self, tenant: &str, text: &str) -> Result<Explained, AppError> {
         self.explain_inner(tenant, text, None, false)
     }
+}
+
+/// The question variants of `old`'s answers that reach their own answer in `old` and not in
+/// `new` (see [`App::publish_impact`]), asked on all cores.
+fn impacts(old: &kb::TenantKb, new: &kb::TenantKb) -> Vec<Impact> {
+    let top = |kb: &kb::TenantKb, q: &str| {
+        let d = lotse_core::reply::decide(&kb.index, q);
+        match d.kind {
+            lotse_core::reply::Kind::Answer => d.answer.map(|i| kb.views[i].id.clone()),
+            _ => None,
+        }
+    };
+    let questions: Vec<(usize, &String)> = old
+        .index
+        .answers()
+        .iter()
+        .enumerate()
+        .flat_map(|(i, owner)| owner.questions.iter().map(move |q| (i, q)))
+        .collect();
+    let check = |&(i, q): &(usize, &String)| -> Option<Impact> {
+        let owner = &old.index.answers()[i].id;
+        if top(old, q).as_deref() != Some(owner.as_str()) {
+            return None; // it did not work before either: not a regression
+        }
+        let after = top(new, q);
+        if after.as_deref() == Some(owner.as_str()) {
+            return None;
+        }
+        let after_title = after
+            .as_ref()
+            .and_then(|id| new.by_id.get(id).map(|&j| new.views[j].title.clone()));
+        Some(Impact {
+            question: q.clone(),
+            owner: owner.clone(),
+            owner_title: old.views[i].title.clone(),
+            after_title,
+            after,
+        })
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = questions.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = questions
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().filter_map(check).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
