@@ -115,7 +115,8 @@ pub fn run(args: &[&str]) -> Result<()> {
 /// phoneme notation. espeak-ng reads a compound by German letter rules and says "Jobkenter"
 /// and "Miniyopp"; Whisper then writes exactly that, and 27 of the 87 German development
 /// questions contain "Jobcenter". (Loanwords standing alone, "Job" or "Chat", espeak-ng already
-/// speaks with its English rules.) `--espeak-pronunciation` leaves the text as it is.
+/// speaks with its English rules.) The same for the numeral of "Hartz IV".
+/// `--espeak-pronunciation` leaves the text as it is.
 const LOANWORDS: &[(&str, &str)] = &[
     ("jobcenter", "dZ'OpsEnt3"),
     ("jobcenters", "dZ'OpsEnt3s"),
@@ -125,6 +126,8 @@ const LOANWORDS: &[(&str, &str)] = &[
     ("minijobber", "m'InidZ,Op3"),
     ("nebenjob", "n'e:b@ndZ,Op"),
     ("nebenjobs", "n'e:b@ndZ,Ops"),
+    // "Hartz IV" is "Hartz vier"; espeak-ng reads the numeral as "römisch vier".
+    ("iv", "f'i:r"),
 ];
 
 /// The text espeak-ng is given: the question with the loanwords above as phoneme input
@@ -444,6 +447,7 @@ mod tests {
             "Zahlt das [[dZ'OpsEnt3]] meinen [[m'InidZ,Op]]-Lohn? Job egal."
         );
         assert_eq!(spoken_text("vom JOBCENTER", true), "vom [[dZ'OpsEnt3]]");
+        assert_eq!(spoken_text("Hartz-IV-Amt", true), "Hartz-[[f'i:r]]-Amt");
         assert_eq!(spoken_text("Jobcenter", false), "Jobcenter");
     }
 }
