@@ -207,9 +207,7 @@ fn measure(
         let base = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         // With embeddings: "ready" means the model is loaded; the knowledge base is embedded and
-        // the tenant re-indexed after that. Wait until the count of embedded texts has stood
-        // still for 3 s, then for one index build.
-        let mut embedded = (0u64, Instant::now());
+        // the tenant re-indexed after that. Wait until every tenant is matched by meaning.
         loop {
             if let Ok(r) = client.get(format!("{base}/readyz")).send().await
                 && r.status().is_success()
@@ -224,11 +222,9 @@ fn measure(
                 if !semantic {
                     break;
                 }
-                let n = body["embedded_texts"].as_u64().unwrap_or(0);
-                if n != embedded.0 {
-                    embedded = (n, Instant::now());
-                } else if state == "ready" && n > 0 && embedded.1.elapsed() > Duration::from_secs(3) {
-                    tokio::time::sleep(Duration::from_secs(5)).await;
+                let tenants = body["tenants"].as_u64().unwrap_or(0);
+                let by_meaning = body["tenants_matching_by_meaning"].as_u64().unwrap_or(0);
+                if state == "ready" && tenants > 0 && by_meaning == tenants {
                     break;
                 }
             }

@@ -335,6 +335,18 @@ impl App {
         ids
     }
 
+    /// Tenants whose live knowledge ranks by meaning too (sentence vectors in the index and
+    /// their weights fitted). Right after a first start with the embedding model this is 0
+    /// until the knowledge base is embedded and re-indexed; operators and benchmarks wait for it.
+    pub fn tenants_matching_by_meaning(&self) -> usize {
+        self.inner
+            .kbs
+            .load()
+            .values()
+            .filter(|kb| kb.index.has_semantic() && kb.index.hybrid().samples > 0)
+            .count()
+    }
+
     /// Drops a deleted tenant's knowledge.
     pub(crate) fn forget_tenant(&self, tenant: &str) {
         let mut map = HashMap::clone(&self.inner.kbs.load());

@@ -29,6 +29,10 @@ pub struct Readiness {
     pub embeddings_detail: String,
     /// Knowledge-base texts with a cached sentence vector.
     pub embedded_texts: usize,
+    /// Tenants whose answers are matched by meaning as well as by words. After a first start
+    /// with the model this stays below `tenants` until their texts are embedded (a minute or
+    /// two on two cores); until then they are answered from the words alone.
+    pub tenants_matching_by_meaning: usize,
 }
 
 /// The process is alive.
@@ -55,6 +59,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
         embeddings: semantic.label().into(),
         embeddings_detail: semantic.describe(),
         embedded_texts: state.app.semantic().cached(),
+        tenants_matching_by_meaning: state.app.tenants_matching_by_meaning(),
     };
     (
         if ready {

@@ -119,7 +119,9 @@ async fn with_the_model_other_languages_reach_their_topic_and_vectors_are_cached
     };
     let app = open().await;
     app.seed_demo().await.expect("seed");
+    assert_eq!(app.tenants_matching_by_meaning(), 0, "not before the model");
     assert_eq!(app.load_semantic().await, State::Ready);
+    assert_eq!(app.tenants_matching_by_meaning(), 1);
     let cached = app.semantic().cached();
     assert!(cached > 1000, "{cached} vectors");
     let kb = app.kb("demo").expect("kb");
