@@ -277,15 +277,25 @@ impl App {
                 field: "answer".into(),
                 reason: e.to_string(),
             })?;
+        let mut checked = None;
         if action == Action::Publish && !confirmed {
-            let impact = self.publish_impact(tenant, &answer).await?;
-            if !impact.is_empty() {
-                return Err(AppError::PublishImpact(impact));
+            let check = self.publish_check(tenant, &answer).await?;
+            if !check.impacts.is_empty() {
+                return Err(AppError::PublishImpact(check.impacts));
             }
+            checked = Some(check);
         }
         let version = self.db().save_answer(tenant, &answer, &staff.email).await?;
-        if matches!(action, Action::Publish | Action::Archive) {
-            self.reload_tenant(tenant).await?;
+        match checked {
+            // The knowledge the check built is what goes live: no second build.
+            Some(check) => {
+                self.go_live(tenant, check.kb, check.answers, check.revision)
+                    .await?
+            }
+            None if matches!(action, Action::Publish | Action::Archive) => {
+                self.reload_tenant(tenant).await?;
+            }
+            None => {}
         }
         let action_name = match action {
             Action::Draft => "answer.save_draft",
@@ -441,7 +451,14 @@ impl App {
         tenant: &str,
         answer: &Answer,
     ) -> Result<Vec<Impact>, AppError> {
+        Ok(self.publish_check(tenant, answer).await?.impacts)
+    }
+
+    /// [`App::publish_impact`] with the knowledge it built, the answers that went into it and
+    /// the tenant's revision before they were read (see [`App::go_live`]).
+    async fn publish_check(&self, tenant: &str, answer: &Answer) -> Result<Checked, AppError> {
         let old = self.kb(tenant)?;
+        let revision = self.db().revision(tenant).await?;
         let mut answers = self.db().live_answers(tenant).await?;
         let mut changed = answer.clone();
         changed.status = Status::Published;
@@ -450,12 +467,18 @@ impl App {
             None => answers.push(changed),
         }
         let prior = crate::Prior::of(&old.index);
-        let new = self.build_kb(tenant, answers, prior).await?;
+        let new = self.build_kb(tenant, answers.clone(), prior).await?;
         // Some thousand questions asked twice: seconds of CPU, so off the async workers and
         // spread over the cores.
-        tokio::task::spawn_blocking(move || impacts(&old, &new))
+        let (impacts, kb) = tokio::task::spawn_blocking(move || (impacts(&old, &new), new))
             .await
-            .map_err(|e| AppError::Internal(format!("publish check failed: {e}")))
+            .map_err(|e| AppError::Internal(format!("publish check failed: {e}")))?;
+        Ok(Checked {
+            impacts,
+            kb,
+            answers,
+            revision,
+        })
     }
 
     /// The tenant's knowledge as it would be if every draft and review version were
@@ -487,6 +510,14 @@ impl App {
     pub fn try_question(&self, tenant: &str, text: &str) -> Result<Explained, AppError> {
         self.explain_inner(tenant, text, None, false)
     }
+}
+
+/// What the regression check found, and the knowledge it asked.
+struct Checked {
+    impacts: Vec<Impact>,
+    kb: kb::TenantKb,
+    answers: Vec<Answer>,
+    revision: i64,
 }
 
 /// The question variants of `old`'s answers that reach their own answer in `old` and not in
@@ -538,4 +569,69 @@ fn impacts(old: &kb::TenantKb, new: &kb::TenantKb) -> Vec<Impact> {
             .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn demo() -> App {
+        let db = lotse_store::testing::database().await;
+        let app = App::new(db, crate::Config::default()).await.expect("app");
+        assert!(app.seed_demo().await.expect("seed"));
+        app
+    }
+
+    async fn edited(app: &App, id: &str, body: &str) -> Answer {
+        let (mut answer, _) = app.answer_for_edit("demo", id).await.expect("answer");
+        answer.body = body.into();
+        answer.status = Status::Published;
+        answer
+    }
+
+    fn body_of(app: &App, id: &str) -> String {
+        let kb = app.kb("demo").expect("kb");
+        kb.views[kb.by_id[id]].body_markdown.clone()
+    }
+
+    /// The knowledge the check built goes live when nothing else changed; when another change
+    /// landed between the check and the publish, the tenant is rebuilt and keeps both.
+    #[tokio::test]
+    async fn the_checked_knowledge_goes_live_unless_something_else_changed_meanwhile() {
+        let app = demo().await;
+        let first = edited(&app, "kaution-genossenschaftsanteile", "Erste Fassung.").await;
+        let check = app.publish_check("demo", &first).await.expect("check");
+        assert!(check.impacts.is_empty());
+        app.db().save_answer("demo", &first, "a@demo.example").await.expect("save");
+        app.go_live("demo", check.kb, check.answers, check.revision)
+            .await
+            .expect("live");
+        assert_eq!(body_of(&app, "kaution-genossenschaftsanteile"), "Erste Fassung.");
+
+        let second = edited(&app, "kaution-genossenschaftsanteile", "Zweite Fassung.").await;
+        let check = app.publish_check("demo", &second).await.expect("check");
+        // Meanwhile someone publishes another answer.
+        let other = edited(&app, "regelbedarf-hoehe", "Inzwischen geändert.").await;
+        app.db().save_answer("demo", &other, "b@demo.example").await.expect("save");
+        app.reload_tenant("demo").await.expect("reload");
+        app.db().save_answer("demo", &second, "a@demo.example").await.expect("save");
+        app.go_live("demo", check.kb, check.answers, check.revision)
+            .await
+            .expect("live");
+        assert_eq!(body_of(&app, "kaution-genossenschaftsanteile"), "Zweite Fassung.");
+        assert_eq!(body_of(&app, "regelbedarf-hoehe"), "Inzwischen geändert.");
+
+        // The same when the other change is saved but not yet announced: the stored answers
+        // differ from the checked ones.
+        let third = edited(&app, "kaution-genossenschaftsanteile", "Dritte Fassung.").await;
+        let check = app.publish_check("demo", &third).await.expect("check");
+        let other = edited(&app, "regelbedarf-hoehe", "Noch einmal geändert.").await;
+        app.db().save_answer("demo", &other, "b@demo.example").await.expect("save");
+        app.db().save_answer("demo", &third, "a@demo.example").await.expect("save");
+        app.go_live("demo", check.kb, check.answers, check.revision)
+            .await
+            .expect("live");
+        assert_eq!(body_of(&app, "kaution-genossenschaftsanteile"), "Dritte Fassung.");
+        assert_eq!(body_of(&app, "regelbedarf-hoehe"), "Noch einmal geändert.");
+    }
 }

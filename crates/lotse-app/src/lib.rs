@@ -369,6 +369,42 @@ impl App {
         Ok(())
     }
 
+    /// Like [`App::reload_tenant`] after a publish whose regression check built `kb` from
+    /// `answers` (read at `revision`): when nothing else changed since, that knowledge goes live
+    /// as it is, so the published change is answered at once instead of after a second build.
+    /// Anything else that changed meanwhile (another edit, an inbox assignment, variables)
+    /// has announced itself or still will, and then the tenant is rebuilt from the database.
+    pub(crate) async fn go_live(
+        &self,
+        tenant: &str,
+        kb: TenantKb,
+        mut answers: Vec<Answer>,
+        revision: i64,
+    ) -> Result<(), AppError> {
+        let announced = self.inner.db.announce_change(tenant).await?;
+        {
+            let _guard = self.inner.rebuild.lock().await;
+            let pinned_upto = self.inner.pins.current();
+            let mut stored = self.inner.db.live_answers(tenant).await?;
+            stored.sort_by(|a, b| a.id.cmp(&b.id));
+            answers.sort_by(|a, b| a.id.cmp(&b.id));
+            if announced == revision + 1 && stored == answers {
+                let mut map = HashMap::clone(&self.inner.kbs.load());
+                map.insert(tenant.to_owned(), Arc::new(kb));
+                self.inner.kbs.store(Arc::new(map));
+                self.inner.pins.drop_upto(tenant, pinned_upto);
+                self.note_revision(tenant, announced);
+            } else {
+                tracing::debug!(tenant, "changed since the publish check: rebuilding");
+                self.rebuild_locked(tenant).await?;
+            }
+        }
+        for subscriber in self.inner.db.subscribers(tenant).await? {
+            self.reload_soon(&subscriber);
+        }
+        Ok(())
+    }
+
     /// Rebuilds a tenant's knowledge from the database and swaps it in, here only (another
     /// instance's change, new vectors).
     pub async fn refresh_tenant(&self, tenant: &str) -> Result<(), AppError> {

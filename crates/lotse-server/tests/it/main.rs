@@ -339,7 +339,10 @@ async fn pages_assets_health_and_docs() {
     let (status, _, body, _) = send(&r, get("/readyz")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["speech"], "unavailable");
-    assert_eq!(body["tenants_matching_by_meaning"], 0, "no embedding model here");
+    assert_eq!(
+        body["tenants_matching_by_meaning"], 0,
+        "no embedding model here"
+    );
     let (status, _, body, _) = send(&r, get("/api/v1/tenants/demo/config")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
