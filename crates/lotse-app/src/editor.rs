@@ -602,23 +602,38 @@ mod tests {
         let first = edited(&app, "kaution-genossenschaftsanteile", "Erste Fassung.").await;
         let check = app.publish_check("demo", &first).await.expect("check");
         assert!(check.impacts.is_empty());
-        app.db().save_answer("demo", &first, "a@demo.example").await.expect("save");
+        app.db()
+            .save_answer("demo", &first, "a@demo.example")
+            .await
+            .expect("save");
         app.go_live("demo", check.kb, check.answers, check.revision)
             .await
             .expect("live");
-        assert_eq!(body_of(&app, "kaution-genossenschaftsanteile"), "Erste Fassung.");
+        assert_eq!(
+            body_of(&app, "kaution-genossenschaftsanteile"),
+            "Erste Fassung."
+        );
 
         let second = edited(&app, "kaution-genossenschaftsanteile", "Zweite Fassung.").await;
         let check = app.publish_check("demo", &second).await.expect("check");
         // Meanwhile someone publishes another answer.
         let other = edited(&app, "regelbedarf-hoehe", "Inzwischen geändert.").await;
-        app.db().save_answer("demo", &other, "b@demo.example").await.expect("save");
+        app.db()
+            .save_answer("demo", &other, "b@demo.example")
+            .await
+            .expect("save");
         app.reload_tenant("demo").await.expect("reload");
-        app.db().save_answer("demo", &second, "a@demo.example").await.expect("save");
+        app.db()
+            .save_answer("demo", &second, "a@demo.example")
+            .await
+            .expect("save");
         app.go_live("demo", check.kb, check.answers, check.revision)
             .await
             .expect("live");
-        assert_eq!(body_of(&app, "kaution-genossenschaftsanteile"), "Zweite Fassung.");
+        assert_eq!(
+            body_of(&app, "kaution-genossenschaftsanteile"),
+            "Zweite Fassung."
+        );
         assert_eq!(body_of(&app, "regelbedarf-hoehe"), "Inzwischen geändert.");
 
         // The same when the other change is saved but not yet announced: the stored answers
@@ -626,12 +641,21 @@ mod tests {
         let third = edited(&app, "kaution-genossenschaftsanteile", "Dritte Fassung.").await;
         let check = app.publish_check("demo", &third).await.expect("check");
         let other = edited(&app, "regelbedarf-hoehe", "Noch einmal geändert.").await;
-        app.db().save_answer("demo", &other, "b@demo.example").await.expect("save");
-        app.db().save_answer("demo", &third, "a@demo.example").await.expect("save");
+        app.db()
+            .save_answer("demo", &other, "b@demo.example")
+            .await
+            .expect("save");
+        app.db()
+            .save_answer("demo", &third, "a@demo.example")
+            .await
+            .expect("save");
         app.go_live("demo", check.kb, check.answers, check.revision)
             .await
             .expect("live");
-        assert_eq!(body_of(&app, "kaution-genossenschaftsanteile"), "Dritte Fassung.");
+        assert_eq!(
+            body_of(&app, "kaution-genossenschaftsanteile"),
+            "Dritte Fassung."
+        );
         assert_eq!(body_of(&app, "regelbedarf-hoehe"), "Noch einmal geändert.");
     }
 }
