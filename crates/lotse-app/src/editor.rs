@@ -4,6 +4,8 @@
 //! Every save is a new version with its author. Citizens are answered from the published
 //! version only, so a draft saved on top of a published answer does not take it offline.
 
+use std::collections::HashMap;
+
 use lotse_core::content::{Answer, Status};
 use lotse_core::text::fold;
 use lotse_store::{AnswerHead, AnswerVersion};
@@ -521,48 +523,78 @@ struct Checked {
 }
 
 /// The question variants of `old`'s answers that reach their own answer in `old` and not in
-/// `new` (see [`App::publish_impact`]), asked on all cores.
+/// `new` (see [`App::publish_impact`]). Each knowledge's replies to its own variants are kept
+/// with it ([`kb::TenantKb::variant_replies`]): the knowledge a check built goes live with its
+/// replies, so the next check asks only the new side.
 fn impacts(old: &kb::TenantKb, new: &kb::TenantKb) -> Vec<Impact> {
-    let top = |kb: &kb::TenantKb, q: &str| {
-        let d = lotse_core::reply::decide(&kb.index, q);
-        match d.kind {
-            lotse_core::reply::Kind::Answer => d.answer.map(|i| kb.views[i].id.clone()),
-            _ => None,
-        }
-    };
-    let questions: Vec<(usize, &String)> = old
+    let before = old.variant_replies.get_or_init(|| variant_replies(old));
+    let after_all = new.variant_replies.get_or_init(|| variant_replies(new));
+    let mut at: HashMap<(&str, &str), usize> = HashMap::new();
+    for (k, key) in new
         .index
         .answers()
         .iter()
+        .flat_map(|a| a.questions.iter().map(|q| (a.id.as_str(), q.as_str())))
         .enumerate()
-        .flat_map(|(i, owner)| owner.questions.iter().map(move |q| (i, q)))
+    {
+        at.entry(key).or_insert(k);
+    }
+    let mut impacts = Vec::new();
+    let mut k = 0;
+    for (i, owner) in old.index.answers().iter().enumerate() {
+        for q in &owner.questions {
+            let worked = before[k] == Some(i);
+            k += 1;
+            if !worked {
+                continue; // it did not work before either: not a regression
+            }
+            let after = match at.get(&(owner.id.as_str(), q.as_str())) {
+                Some(&j) => after_all[j],
+                None => reply_to(new, q), // a variant the change removes
+            };
+            let after_id = after.map(|j| new.views[j].id.clone());
+            if after_id.as_deref() == Some(owner.id.as_str()) {
+                continue;
+            }
+            impacts.push(Impact {
+                question: q.clone(),
+                owner: owner.id.clone(),
+                owner_title: old.views[i].title.clone(),
+                after_title: after.map(|j| new.views[j].title.clone()),
+                after: after_id,
+            });
+        }
+    }
+    impacts
+}
+
+/// The answer (position) a question gets from `kb` as a citizen's question; `None` for a
+/// clarify or fallback.
+fn reply_to(kb: &kb::TenantKb, question: &str) -> Option<usize> {
+    let d = lotse_core::reply::decide(&kb.index, question);
+    match d.kind {
+        lotse_core::reply::Kind::Answer => d.answer,
+        _ => None,
+    }
+}
+
+/// [`reply_to`] for every question variant of `kb`, answer by answer: some thousand
+/// questions, spread over the cores.
+fn variant_replies(kb: &kb::TenantKb) -> Vec<Option<usize>> {
+    let questions: Vec<&String> = kb
+        .index
+        .answers()
+        .iter()
+        .flat_map(|a| a.questions.iter())
         .collect();
-    let check = |&(i, q): &(usize, &String)| -> Option<Impact> {
-        let owner = &old.index.answers()[i].id;
-        if top(old, q).as_deref() != Some(owner.as_str()) {
-            return None; // it did not work before either: not a regression
-        }
-        let after = top(new, q);
-        if after.as_deref() == Some(owner.as_str()) {
-            return None;
-        }
-        let after_title = after
-            .as_ref()
-            .and_then(|id| new.by_id.get(id).map(|&j| new.views[j].title.clone()));
-        Some(Impact {
-            question: q.clone(),
-            owner: owner.clone(),
-            owner_title: old.views[i].title.clone(),
-            after_title,
-            after,
-        })
-    };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = questions.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let parts: Vec<_> = questions
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().filter_map(check).collect::<Vec<_>>()))
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|q| reply_to(kb, q)).collect::<Vec<_>>())
+            })
             .collect();
         parts
             .into_iter()
@@ -613,6 +645,10 @@ mod tests {
             body_of(&app, "kaution-genossenschaftsanteile"),
             "Erste Fassung."
         );
+        // It went live with its replies to its own variants: the next check asks only the new side.
+        let live = app.kb("demo").expect("kb");
+        let variants: usize = live.index.answers().iter().map(|a| a.questions.len()).sum();
+        assert_eq!(live.variant_replies.get().map(Vec::len), Some(variants));
 
         let second = edited(&app, "kaution-genossenschaftsanteile", "Zweite Fassung.").await;
         let check = app.publish_check("demo", &second).await.expect("check");

@@ -109,6 +109,10 @@ pub struct TenantKb {
     pub hours: Option<OpeningHours>,
     /// Web sites (`https://host[:port]`) allowed to embed the widget; empty: any.
     pub allowed_origins: Vec<String>,
+    /// The reply (answer position; `None` for clarify or fallback) to every question variant of
+    /// `index.answers()`, answer by answer: the regression check's side of this knowledge,
+    /// computed by the first check that needs it and kept while the knowledge lives.
+    pub variant_replies: std::sync::OnceLock<Vec<Option<usize>>>,
 }
 
 /// The reply when nothing matched: honest, with the tenant's contact options (SPEC §2.1).
@@ -228,6 +232,7 @@ impl TenantKb {
             suspended: false,
             hours: None,
             allowed_origins: Vec::new(),
+            variant_replies: std::sync::OnceLock::new(),
         }
     }
 }
