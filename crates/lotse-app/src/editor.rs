@@ -621,6 +621,19 @@ mod tests {
         answer
     }
 
+    async fn save(app: &App, answer: &Answer) {
+        app.db()
+            .save_answer("demo", answer, "staff@demo.example")
+            .await
+            .expect("save");
+    }
+
+    async fn go_live(app: &App, check: Checked) {
+        app.go_live("demo", check.kb, check.answers, check.revision)
+            .await
+            .expect("live");
+    }
+
     fn body_of(app: &App, id: &str) -> String {
         let kb = app.kb("demo").expect("kb");
         kb.views[kb.by_id[id]].body_markdown.clone()
@@ -634,13 +647,8 @@ mod tests {
         let first = edited(&app, "kaution-genossenschaftsanteile", "Erste Fassung.").await;
         let check = app.publish_check("demo", &first).await.expect("check");
         assert!(check.impacts.is_empty());
-        app.db()
-            .save_answer("demo", &first, "a@demo.example")
-            .await
-            .expect("save");
-        app.go_live("demo", check.kb, check.answers, check.revision)
-            .await
-            .expect("live");
+        save(&app, &first).await;
+        go_live(&app, check).await;
         assert_eq!(
             body_of(&app, "kaution-genossenschaftsanteile"),
             "Erste Fassung."
@@ -654,18 +662,10 @@ mod tests {
         let check = app.publish_check("demo", &second).await.expect("check");
         // Meanwhile someone publishes another answer.
         let other = edited(&app, "regelbedarf-hoehe", "Inzwischen geändert.").await;
-        app.db()
-            .save_answer("demo", &other, "b@demo.example")
-            .await
-            .expect("save");
+        save(&app, &other).await;
         app.reload_tenant("demo").await.expect("reload");
-        app.db()
-            .save_answer("demo", &second, "a@demo.example")
-            .await
-            .expect("save");
-        app.go_live("demo", check.kb, check.answers, check.revision)
-            .await
-            .expect("live");
+        save(&app, &second).await;
+        go_live(&app, check).await;
         assert_eq!(
             body_of(&app, "kaution-genossenschaftsanteile"),
             "Zweite Fassung."
@@ -677,17 +677,9 @@ mod tests {
         let third = edited(&app, "kaution-genossenschaftsanteile", "Dritte Fassung.").await;
         let check = app.publish_check("demo", &third).await.expect("check");
         let other = edited(&app, "regelbedarf-hoehe", "Noch einmal geändert.").await;
-        app.db()
-            .save_answer("demo", &other, "b@demo.example")
-            .await
-            .expect("save");
-        app.db()
-            .save_answer("demo", &third, "a@demo.example")
-            .await
-            .expect("save");
-        app.go_live("demo", check.kb, check.answers, check.revision)
-            .await
-            .expect("live");
+        save(&app, &other).await;
+        save(&app, &third).await;
+        go_live(&app, check).await;
         assert_eq!(
             body_of(&app, "kaution-genossenschaftsanteile"),
             "Dritte Fassung."

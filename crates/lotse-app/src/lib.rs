@@ -360,9 +360,13 @@ impl App {
     pub async fn reload_tenant(&self, tenant: &str) -> Result<(), AppError> {
         self.inner.db.announce_change(tenant).await?;
         self.refresh_tenant(tenant).await?;
-        // Tenants subscribed to this one's shared knowledge get its change too (in the
-        // background: a base may have many subscribers; `settle` waits for them). Each is
-        // announced in turn, so the other instances rebuild them as well.
+        self.reload_subscribers(tenant).await
+    }
+
+    /// Tenants subscribed to this one's shared knowledge get its change too (in the
+    /// background: a base may have many subscribers; `settle` waits for them). Each is
+    /// announced in turn, so the other instances rebuild them as well.
+    async fn reload_subscribers(&self, tenant: &str) -> Result<(), AppError> {
         for subscriber in self.inner.db.subscribers(tenant).await? {
             self.reload_soon(&subscriber);
         }
@@ -389,20 +393,13 @@ impl App {
             stored.sort_by(|a, b| a.id.cmp(&b.id));
             answers.sort_by(|a, b| a.id.cmp(&b.id));
             if announced == revision + 1 && stored == answers {
-                let mut map = HashMap::clone(&self.inner.kbs.load());
-                map.insert(tenant.to_owned(), Arc::new(kb));
-                self.inner.kbs.store(Arc::new(map));
-                self.inner.pins.drop_upto(tenant, pinned_upto);
-                self.note_revision(tenant, announced);
+                self.install(tenant, kb, pinned_upto, announced);
             } else {
                 tracing::debug!(tenant, "changed since the publish check: rebuilding");
                 self.rebuild_locked(tenant).await?;
             }
         }
-        for subscriber in self.inner.db.subscribers(tenant).await? {
-            self.reload_soon(&subscriber);
-        }
-        Ok(())
+        self.reload_subscribers(tenant).await
     }
 
     /// Rebuilds a tenant's knowledge from the database and swaps it in, here only (another
@@ -463,12 +460,18 @@ impl App {
             small.then(|| Prior::of(&kb.index)).flatten()
         });
         let kb = self.build_kb(tenant, answers, prior).await?;
+        self.install(tenant, kb, pinned_upto, revision);
+        Ok(())
+    }
+
+    /// Swaps in a tenant's new knowledge (under the rebuild lock), built from the database at
+    /// `revision` with every pin up to `pinned_upto` in it.
+    fn install(&self, tenant: &str, kb: TenantKb, pinned_upto: u64, revision: i64) {
         let mut map = HashMap::clone(&self.inner.kbs.load());
         map.insert(tenant.to_owned(), Arc::new(kb));
         self.inner.kbs.store(Arc::new(map));
         self.inner.pins.drop_upto(tenant, pinned_upto);
         self.note_revision(tenant, revision);
-        Ok(())
     }
 
     /// Rebuilds a tenant's knowledge in the background (after an inbox assignment, whose
